@@ -1,0 +1,21 @@
+"""Periodic RVE geometry and meshing (gmsh) for amorfem. Units: nm.
+
+Importing this package does not import DOLFINx; :mod:`meshing.rve` does, when a mesh is built.
+"""
+
+from meshing.geometry import Ball, Box, PeriodicGeometry, Slab
+from meshing.inclusions import inclusion_geometry, inclusions
+from meshing.laminate import laminate, laminate_geometry
+from meshing.settings import MeshSettings
+
+__all__ = [
+    "Ball",
+    "Box",
+    "MeshSettings",
+    "PeriodicGeometry",
+    "Slab",
+    "inclusion_geometry",
+    "inclusions",
+    "laminate",
+    "laminate_geometry",
+]

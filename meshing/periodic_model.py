@@ -1,0 +1,242 @@
+"""Build a periodic, phase-tagged gmsh model of an RVE (runs on one process).
+
+Steps: draw the box and every shape (with the periodic images of shapes that cross the box),
+fragment, drop what lies outside the box, assign each region the phase of the last shape that
+covers it, make the mesh periodic on every pair of opposite faces, size the elements per phase,
+name the physical groups, mesh. Units: nm.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import gmsh
+
+from meshing.geometry import Box, PeriodicGeometry
+from meshing.settings import ELEMENTS_THROUGH_THICKNESS, MeshSettings
+
+__all__ = ["GmshRVEInfo", "check_resolution", "build_periodic_model", "FACE_NAMES", "face_tag"]
+
+log = logging.getLogger("amorfem.meshing")
+
+_AXES = "xyz"
+#: Physical-group names of the box faces, e.g. "xmin", "xmax", "ymin", ...
+FACE_NAMES = tuple(f"{_AXES[a]}{side}" for a in range(3) for side in ("min", "max"))
+
+
+def face_tag(axis: int, side: str) -> int:
+    """Physical tag of a box face: 101 + 2 axis (+1 for the max side)."""
+    return 101 + 2 * axis + (side == "max")
+
+
+@dataclass(frozen=True)
+class GmshRVEInfo:
+    """What the gmsh build reports back (plain data, sent to every rank).
+
+    Attributes
+    ----------
+    phases : dict of str to int
+        Phase name -> physical (cell) tag.
+    geometric_volume_fractions : dict of str to float
+        Exact volume fraction of each phase in the CAD model.
+    num_nodes, num_cells : int
+        Size of the mesh.
+    seconds : float
+        Wall time of the gmsh build (s).
+    """
+
+    phases: dict[str, int]
+    geometric_volume_fractions: dict[str, float]
+    num_nodes: int
+    num_cells: int
+    seconds: float
+
+
+def check_resolution(geometry: PeriodicGeometry, settings: MeshSettings) -> None:
+    """Refuse a mesh too coarse for a thin feature, before any meshing work.
+
+    Every shape must get at least ``ELEMENTS_THROUGH_THICKNESS`` elements across its
+    thinnest dimension (layer thickness, ball diameter).
+
+    Raises
+    ------
+    ValueError
+        Naming the phase, its thickness, the element size and the size needed.
+    """
+    for shape in geometry.shapes:
+        thickness = shape.min_thickness()
+        h = settings.size_in(shape.phase)
+        needed = thickness / ELEMENTS_THROUGH_THICKNESS
+        if h > needed * (1 + 1e-9):
+            raise ValueError(
+                f"mesh too coarse for phase '{shape.phase}': its thinnest feature is {thickness:.4g} nm "
+                f"but the element size there is {h:.4g} nm; {ELEMENTS_THROUGH_THICKNESS} elements through "
+                f"the thickness need a size <= {needed:.4g} nm (set mesh.phase_size.{shape.phase} = {needed:.4g})"
+            )
+
+
+def _tolerance(box: Box) -> float:
+    return 1e-7 * max(box.lengths)
+
+
+def _draw_box(occ, box: Box) -> tuple[int, int]:
+    if box.dim == 2:
+        return (2, occ.addRectangle(0.0, 0.0, 0.0, *box.lengths))
+    return (3, occ.addBox(0.0, 0.0, 0.0, *box.lengths))
+
+
+def _draw_shapes_with_images(occ, geometry: PeriodicGeometry) -> tuple[list[tuple[int, int]], list[int]]:
+    """Draw each shape and each periodic image that reaches into the box."""
+    box, eps = geometry.box, _tolerance(geometry.box)
+    pieces: list[tuple[int, int]] = []
+    owners: list[int] = []
+    for index, shape in enumerate(geometry.shapes):
+        base = shape.to_occ(occ, box)
+        lower, upper = shape.bounding_box()
+        used_base = False
+        for shift in itertools.product((-1, 0, 1), repeat=box.dim):
+            offset = [s * length for s, length in zip(shift, box.lengths, strict=True)]
+            reaches_in = all(
+                lower[a] + offset[a] < box.lengths[a] - eps and upper[a] + offset[a] > eps for a in range(box.dim)
+            )
+            if not reaches_in:
+                continue
+            if not any(shift):
+                dimtags, used_base = base, True
+            else:
+                dimtags = occ.copy(base)
+                occ.translate(dimtags, *offset, *([0.0] * (3 - box.dim)))
+            pieces += dimtags
+            owners += [index] * len(dimtags)
+        if not used_base:
+            occ.remove(base, recursive=True)
+    return pieces, owners
+
+
+def _entities_on_plane(box: Box, axis: int, position: float) -> list[int]:
+    eps = 10 * _tolerance(box)
+    lo = [-eps] * 3
+    hi = [length + eps for length in box.lengths] + [eps] * (3 - box.dim)
+    lo[axis], hi[axis] = position - eps, position + eps
+    return [tag for _, tag in gmsh.model.getEntitiesInBoundingBox(*lo, *hi, dim=box.dim - 1)]
+
+
+def _make_periodic(box: Box) -> None:
+    """Pair every entity on a max face with its image on the min face (``setPeriodic``)."""
+    tol = 100 * _tolerance(box)
+    for axis in range(box.dim):
+        low = _entities_on_plane(box, axis, 0.0)
+        high = _entities_on_plane(box, axis, box.lengths[axis])
+        if len(low) != len(high):
+            raise RuntimeError(
+                f"geometry is not periodic: {len(low)} boundary entities on {_AXES[axis]}=0 but {len(high)} "
+                f"on {_AXES[axis]}={box.lengths[axis]:g} nm"
+            )
+        low_boxes = {tag: gmsh.model.getBoundingBox(box.dim - 1, tag) for tag in low}
+        affine = [1.0, 0, 0, 0, 0, 1.0, 0, 0, 0, 0, 1.0, 0, 0, 0, 0, 1.0]
+        affine[4 * axis + 3] = box.lengths[axis]
+        for tag in high:
+            bb = list(gmsh.model.getBoundingBox(box.dim - 1, tag))
+            bb[axis] -= box.lengths[axis]
+            bb[axis + 3] -= box.lengths[axis]
+            match = [t for t, lb in low_boxes.items() if max(abs(a - b) for a, b in zip(lb, bb)) < tol]
+            if len(match) != 1:
+                raise RuntimeError(
+                    f"geometry is not periodic: boundary entity {tag} on {_AXES[axis]}={box.lengths[axis]:g} nm "
+                    f"has {len(match)} images on {_AXES[axis]}=0"
+                )
+            gmsh.model.mesh.setPeriodic(box.dim - 1, [tag], match, affine)
+
+
+def _set_sizes(box: Box, regions: dict[str, list[int]], settings: MeshSettings) -> None:
+    fields = []
+    list_name = "VolumesList" if box.dim == 3 else "SurfacesList"
+    for phase, tags in regions.items():
+        f = gmsh.model.mesh.field.add("Constant")
+        gmsh.model.mesh.field.setNumber(f, "VIn", settings.size_in(phase))
+        gmsh.model.mesh.field.setNumbers(f, list_name, tags)
+        gmsh.model.mesh.field.setNumber(f, "IncludeBoundary", 1)
+        fields.append(f)
+    smallest = gmsh.model.mesh.field.add("Min")
+    gmsh.model.mesh.field.setNumbers(smallest, "FieldsList", fields)
+    gmsh.model.mesh.field.setAsBackgroundMesh(smallest)
+    gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+    gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
+    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", settings.curvature_elements)
+    gmsh.option.setNumber("Mesh.MeshSizeMax", max(settings.size_in(p) for p in regions))
+
+
+def build_periodic_model(geometry: PeriodicGeometry, settings: MeshSettings, name: str = "rve") -> GmshRVEInfo:
+    """Build and mesh the periodic RVE as the current gmsh model.
+
+    Call on one process with gmsh initialised; the meshed model stays current so the
+    caller can hand it to DOLFINx and then remove it.
+
+    Parameters
+    ----------
+    geometry : PeriodicGeometry
+        Box, matrix phase and shapes (nm).
+    settings : MeshSettings
+        Element sizes (nm).
+    name : str
+        gmsh model name.
+
+    Returns
+    -------
+    GmshRVEInfo
+    """
+    start = time.perf_counter()
+    box, dim = geometry.box, geometry.box.dim
+    gmsh.model.add(name)
+    gmsh.option.setNumber("General.NumThreads", settings.threads)
+    gmsh.option.setNumber("Mesh.Algorithm3D", settings.gmsh_algorithm_3d)
+    occ = gmsh.model.occ
+    cell = _draw_box(occ, box)
+    pieces, owners = _draw_shapes_with_images(occ, geometry)
+    if pieces:
+        out, children = occ.fragment([cell], pieces)
+        inside = {c for c in children[0] if c[0] == dim}
+        covered_by: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for owner, kids in zip(owners, children[1:], strict=True):
+            for kid in kids:
+                covered_by[kid].add(owner)
+        outside = [c for c in out if c[0] == dim and c not in inside]
+        if outside:
+            occ.remove(outside, recursive=True)
+    else:
+        inside, covered_by = {cell}, {}
+    occ.synchronize()
+
+    regions: dict[str, list[int]] = {p: [] for p in geometry.phase_names}
+    for region in sorted(inside):
+        owners_here = covered_by.get(region)
+        phase = geometry.shapes[max(owners_here)].phase if owners_here else geometry.matrix_phase
+        if phase is None:
+            raise RuntimeError("part of the box is covered by no shape and the geometry has no matrix phase")
+        regions[phase].append(region[1])
+    regions = {p: tags for p, tags in regions.items() if tags}
+    fractions = {p: sum(occ.getMass(dim, t) for t in tags) / box.volume for p, tags in regions.items()}
+
+    _make_periodic(box)
+    _set_sizes(box, regions, settings)
+    phases = {}
+    for tag, (phase, entities) in enumerate(regions.items(), start=1):
+        gmsh.model.addPhysicalGroup(dim, entities, tag=tag, name=phase)
+        phases[phase] = tag
+    for axis in range(dim):
+        for side, position in (("min", 0.0), ("max", box.lengths[axis])):
+            entities = _entities_on_plane(box, axis, position)
+            gmsh.model.addPhysicalGroup(dim - 1, entities, tag=face_tag(axis, side), name=f"{_AXES[axis]}{side}")
+
+    log.info("gmsh: meshing %dD RVE %s nm with %d phases", dim, " x ".join(f"{v:g}" for v in box.lengths), len(phases))
+    gmsh.model.mesh.generate(dim)
+    num_nodes = len(gmsh.model.mesh.getNodes()[0])
+    element_types, element_tags, _ = gmsh.model.mesh.getElements(dim)
+    num_cells = sum(len(t) for t in element_tags)
+    seconds = time.perf_counter() - start
+    log.info("gmsh: %d nodes, %d cells in %.1f s", num_nodes, num_cells, seconds)
+    return GmshRVEInfo(phases, fractions, num_nodes, num_cells, seconds)

@@ -1,0 +1,166 @@
+"""The RVE: a distributed DOLFINx mesh with phase tags, built from a periodic geometry.
+
+The gmsh model is built and meshed on rank 0, then distributed to every rank of ``comm``.
+Units: lengths in nm, volumes in nm^3 (nm^2 in 2D).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import gmsh
+import numpy as np
+from mpi4py import MPI
+
+import meshing.fenicsx  # noqa: F401
+import dolfinx
+import dolfinx.io.gmsh
+
+from meshing.geometry import Box, PeriodicGeometry
+from meshing.periodic_model import GmshRVEInfo, build_periodic_model, check_resolution
+from meshing.settings import MeshSettings
+
+__all__ = ["RVE", "build_rve", "cell_volumes"]
+
+log = logging.getLogger("amorfem.meshing")
+
+
+@dataclass(frozen=True, eq=False)
+class RVE:
+    """A meshed periodic representative volume element.
+
+    Attributes
+    ----------
+    mesh : dolfinx.mesh.Mesh
+        Distributed mesh (nm).
+    cell_tags : dolfinx.mesh.MeshTags
+        Phase tag of every cell (values from :attr:`phases`).
+    facet_tags : dolfinx.mesh.MeshTags
+        Box-face tags of boundary facets (see :func:`meshing.periodic_model.face_tag`).
+    phases : dict of str to int
+        Phase name -> cell tag.
+    box : Box
+        The periodic cell (nm).
+    volume_fractions : dict of str to float
+        Volume fraction of each phase as meshed (what the solver sees).
+    geometric_volume_fractions : dict of str to float
+        Exact volume fraction of each phase in the CAD geometry.
+    mesh_seconds : float
+        Wall time of geometry + meshing + distribution (s).
+    """
+
+    mesh: dolfinx.mesh.Mesh
+    cell_tags: dolfinx.mesh.MeshTags
+    facet_tags: dolfinx.mesh.MeshTags
+    phases: dict[str, int]
+    box: Box
+    volume_fractions: dict[str, float]
+    geometric_volume_fractions: dict[str, float]
+    mesh_seconds: float = 0.0
+
+    @property
+    def dim(self) -> int:
+        """Spatial dimension (2 or 3)."""
+        return self.box.dim
+
+    @property
+    def comm(self) -> MPI.Comm:
+        """The communicator the mesh is distributed on."""
+        return self.mesh.comm
+
+    def cells_of(self, phase: str) -> np.ndarray:
+        """Local indices of the cells of ``phase`` (owned and ghost)."""
+        if phase not in self.phases:
+            raise KeyError(f"phase '{phase}' is not in this RVE; phases: {sorted(self.phases)}")
+        return self.cell_tags.find(self.phases[phase])
+
+
+def cell_volumes(mesh: dolfinx.mesh.Mesh) -> np.ndarray:
+    """Volumes (nm^3; areas in 2D) of the locally owned simplex cells of an affine mesh."""
+    tdim = mesh.topology.dim
+    num_owned = mesh.topology.index_map(tdim).size_local
+    nodes = mesh.geometry.x[mesh.geometry.dofmap[:num_owned, : tdim + 1]][:, :, :tdim]
+    edges = nodes[:, 1:, :] - nodes[:, :1, :]
+    return np.abs(np.linalg.det(edges)) / (2 if tdim == 2 else 6)
+
+
+def _meshed_fractions(mesh, cell_tags, phases: dict[str, int], box: Box) -> dict[str, float]:
+    volumes = cell_volumes(mesh)
+    imap = mesh.topology.index_map(mesh.topology.dim)
+    tags = np.zeros(imap.size_local + imap.num_ghosts, dtype=np.int32)
+    tags[cell_tags.indices] = cell_tags.values
+    local = np.array([volumes[tags[: imap.size_local] == tag].sum() for tag in phases.values()])
+    total = mesh.comm.allreduce(local, op=MPI.SUM)
+    if not np.isclose(total.sum(), box.volume, rtol=1e-8):
+        raise RuntimeError(f"meshed volume {total.sum():.10g} differs from the box volume {box.volume:.10g} nm^3")
+    return {phase: float(v / box.volume) for phase, v in zip(phases, total, strict=True)}
+
+
+def build_rve(
+    geometry: PeriodicGeometry,
+    settings: MeshSettings,
+    comm: MPI.Comm = MPI.COMM_WORLD,
+    msh_path: str | Path | None = None,
+) -> RVE:
+    """Mesh a periodic geometry on rank 0 and distribute it.
+
+    Parameters
+    ----------
+    geometry : PeriodicGeometry
+        Box and phase shapes (nm).
+    settings : MeshSettings
+        Element sizes (nm).
+    comm : MPI.Comm
+        Communicator to distribute the mesh on.
+    msh_path : path, optional
+        Where rank 0 writes the gmsh mesh (``.msh``, with physical names).
+
+    Returns
+    -------
+    RVE
+    """
+    check_resolution(geometry, settings)
+    start = MPI.Wtime()
+    info: GmshRVEInfo | None = None
+    error: str | None = None
+    started_gmsh = False
+    if comm.rank == 0:
+        started_gmsh = not gmsh.isInitialized()
+        if started_gmsh:
+            gmsh.initialize(interruptible=False)
+        gmsh.option.setNumber("General.Terminal", 0)
+        try:
+            info = build_periodic_model(geometry, settings)
+            if msh_path is not None:
+                gmsh.write(str(msh_path))
+        except Exception as exc:  # re-raised on every rank below
+            error = f"{type(exc).__name__}: {exc}"
+    error = comm.bcast(error, root=0)
+    if error is not None:
+        if comm.rank == 0:
+            gmsh.model.remove()
+            if started_gmsh:
+                gmsh.finalize()
+        raise RuntimeError(f"building the RVE mesh failed: {error}")
+    info = comm.bcast(info, root=0)
+    data = dolfinx.io.gmsh.model_to_mesh(gmsh.model if comm.rank == 0 else None, comm, 0, gdim=geometry.box.dim)
+    if comm.rank == 0:
+        gmsh.model.remove()
+        if started_gmsh:
+            gmsh.finalize()
+    mesh = data.mesh
+    fractions = _meshed_fractions(mesh, data.cell_tags, info.phases, geometry.box)
+    seconds = MPI.Wtime() - start
+    log.info("RVE: %d cells on %d ranks in %.1f s", info.num_cells, comm.size, seconds)
+    return RVE(
+        mesh=mesh,
+        cell_tags=data.cell_tags,
+        facet_tags=data.facet_tags,
+        phases=dict(info.phases),
+        box=geometry.box,
+        volume_fractions=fractions,
+        geometric_volume_fractions=dict(info.geometric_volume_fractions),
+        mesh_seconds=seconds,
+    )

@@ -1,0 +1,63 @@
+"""Mesh-size settings of an RVE (lengths in nm)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = ["MeshSettings", "ELEMENTS_THROUGH_THICKNESS"]
+
+#: A thin feature (layer, coating, shell, film) must get at least this many elements across.
+ELEMENTS_THROUGH_THICKNESS = 2
+
+_ALGORITHMS_3D = {"delaunay": 1, "hxt": 10}
+
+
+@dataclass(frozen=True)
+class MeshSettings:
+    """How finely to mesh an RVE.
+
+    Parameters
+    ----------
+    size : float
+        Global target element size (nm), > 0.
+    phase_size : mapping of str to float
+        Finer (or coarser) element size inside named phases (nm), e.g. ``{"interlayer": 0.5}``.
+    curvature_elements : int
+        Elements per 2*pi of arc on curved interfaces (0 switches curvature refinement off).
+    algorithm_3d : {"delaunay", "hxt"}
+        gmsh 3D algorithm; "hxt" is multi-threaded and faster on large RVEs.
+    threads : int
+        gmsh threads (1 keeps meshes bit-for-bit reproducible).
+    """
+
+    size: float
+    phase_size: Mapping[str, float] = field(default_factory=dict)
+    curvature_elements: int = 12
+    algorithm_3d: str = "delaunay"
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.size, (int, float)) and math.isfinite(self.size) and self.size > 0):
+            raise ValueError(f"mesh size={self.size!r} nm is not allowed; must be > 0")
+        for phase, h in self.phase_size.items():
+            if not (isinstance(h, (int, float)) and math.isfinite(h) and h > 0):
+                raise ValueError(f"mesh phase_size['{phase}']={h!r} nm is not allowed; must be > 0")
+        object.__setattr__(self, "phase_size", MappingProxyType(dict(self.phase_size)))
+        if not (isinstance(self.curvature_elements, int) and self.curvature_elements >= 0):
+            raise ValueError(f"curvature_elements={self.curvature_elements!r} must be an integer >= 0")
+        if self.algorithm_3d not in _ALGORITHMS_3D:
+            raise ValueError(f"algorithm_3d='{self.algorithm_3d}' is not known; allowed: {sorted(_ALGORITHMS_3D)}")
+        if not (isinstance(self.threads, int) and self.threads >= 1):
+            raise ValueError(f"threads={self.threads!r} must be an integer >= 1")
+
+    def size_in(self, phase: str) -> float:
+        """Element size (nm) inside ``phase``."""
+        return float(self.phase_size.get(phase, self.size))
+
+    @property
+    def gmsh_algorithm_3d(self) -> int:
+        """gmsh's number for :attr:`algorithm_3d`."""
+        return _ALGORITHMS_3D[self.algorithm_3d]

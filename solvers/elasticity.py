@@ -1,0 +1,69 @@
+"""Linear elasticity on an RVE, written in Voigt notation as in :mod:`solvers.voigt`.
+
+The energy density is ``eps(u) . C . eps(v)`` with ``eps`` the engineering Voigt strain
+vector and ``C`` the (piecewise constant, per phase) Voigt stiffness in GPa.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import ufl
+
+import meshing.fenicsx  # noqa: F401
+import dolfinx
+from dolfinx import fem
+
+from meshing.rve import RVE
+from solvers.materials import Material
+from solvers.voigt import plane_strain
+
+__all__ = ["voigt_strain", "phase_stiffness", "check_materials", "stiffness_form", "voigt_stress_form"]
+
+
+def voigt_strain(u: ufl.core.expr.Expr, dim: int) -> ufl.core.expr.Expr:
+    """Engineering strain vector (11, 22, 33, 23, 13, 12) in 3D or (11, 22, 12) in 2D."""
+    e = ufl.sym(ufl.grad(u))
+    if dim == 3:
+        return ufl.as_vector([e[0, 0], e[1, 1], e[2, 2], 2 * e[1, 2], 2 * e[0, 2], 2 * e[0, 1]])
+    return ufl.as_vector([e[0, 0], e[1, 1], 2 * e[0, 1]])
+
+
+def phase_stiffness(material: Material, dim: int) -> np.ndarray:
+    """Voigt stiffness (GPa) of a material in the RVE's dimension (plane strain in 2D)."""
+    return material.stiffness.copy() if dim == 3 else plane_strain(material.stiffness)
+
+
+def check_materials(rve: RVE, materials: Mapping[str, Material]) -> None:
+    """Every phase of the RVE needs a material, and every material a phase."""
+    missing = sorted(set(rve.phases) - set(materials))
+    extra = sorted(set(materials) - set(rve.phases))
+    if missing or extra:
+        raise ValueError(
+            f"materials do not match the RVE phases {sorted(rve.phases)}: "
+            + (f"no material for {missing}" if missing else "")
+            + ("; " if missing and extra else "")
+            + (f"no phase named {extra}" if extra else "")
+        )
+
+
+def stiffness_form(V: fem.FunctionSpace, rve: RVE, materials: Mapping[str, Material]) -> fem.Form:
+    """Bilinear form ``sum_phases integral eps(u) . C_phase . eps(v)`` (GPa nm^dim per unit strain^2)."""
+    check_materials(rve, materials)
+    u, v = ufl.TrialFunction(V), ufl.TestFunction(V)
+    dx = ufl.Measure("dx", domain=rve.mesh, subdomain_data=rve.cell_tags)
+    dim = rve.dim
+    a = None
+    for phase, tag in rve.phases.items():
+        C = fem.Constant(rve.mesh, phase_stiffness(materials[phase], dim))
+        term = ufl.dot(ufl.dot(C, voigt_strain(u, dim)), voigt_strain(v, dim)) * dx(tag)
+        a = term if a is None else a + term
+    return fem.form(a)
+
+
+def voigt_stress_form(V: fem.FunctionSpace, stress: fem.Constant) -> fem.Form:
+    """Linear form ``integral sigma . eps(v)`` of a uniform Voigt stress (GPa): the load of static BCs."""
+    v = ufl.TestFunction(V)
+    dim = V.mesh.geometry.dim
+    return fem.form(ufl.dot(stress, voigt_strain(v, dim)) * ufl.dx(domain=V.mesh))

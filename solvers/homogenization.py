@@ -1,0 +1,288 @@
+"""Effective elastic stiffness of an RVE by strain- or stress-driven homogenization.
+
+Boundary conditions
+-------------------
+* ``"periodic"``: ``u = E.x + w`` with ``w`` periodic (the physically exact RVE condition).
+* ``"kubc"``: ``u = E.x`` on the whole boundary (kinematic uniform BC, an upper bound).
+* ``"subc"``: traction ``Sigma.n`` on the whole boundary (static uniform BC, a lower bound).
+
+All three share one path: the free unknowns ``a`` map to all dofs through a prolongation
+``P`` (identity for SUBC), the operator ``A = P^T K P`` is assembled once and its
+preconditioner set up once for the 6 (3D) or 3 (2D) load cases. Effective moduli come from
+the energy form ``C_IJ = u_I . K u_J / V`` (``S_IJ`` for SUBC), whose error is quadratic in
+the solver error. Units: nm, GPa; Voigt convention of :mod:`solvers.voigt`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from mpi4py import MPI
+
+import meshing.fenicsx  # noqa: F401
+import dolfinx
+import dolfinx.fem.petsc
+from dolfinx import fem
+from petsc4py import PETSc
+
+from meshing.rve import RVE
+from solvers.bounds import hashin_shtrikman_bulk, hashin_shtrikman_shear, reuss_average, voigt_average
+from solvers.elasticity import phase_stiffness, stiffness_form, voigt_stress_form
+from solvers.engineering import engineering_constants
+from solvers.linear_solver import LinearSolver, SolverOptions
+from solvers.materials import Material
+from solvers.nullspace import orthonormalize, rigid_body_modes
+from solvers.periodic import Prolongation, interior_prolongation, periodic_prolongation
+from solvers.voigt import unit_strain_tensor, unit_stress_tensor, voigt_labels
+
+__all__ = ["BOUNDARY_CONDITIONS", "StiffnessResult", "effective_stiffness", "reference_bounds"]
+
+log = logging.getLogger("amorfem.solvers")
+
+BOUNDARY_CONDITIONS = ("periodic", "kubc", "subc")
+MAX_DEGREE = 3
+
+
+@dataclass(frozen=True, eq=False)
+class StiffnessResult:
+    """Effective stiffness of an RVE and how it was obtained.
+
+    Attributes
+    ----------
+    C : numpy.ndarray
+        Effective Voigt stiffness (GPa), 6x6 in 3D, 3x3 plane strain in 2D.
+    bc : str
+        Boundary condition ("periodic", "kubc", "subc").
+    degree : int
+        Lagrange degree of the displacement.
+    labels : tuple of str
+        Voigt labels of the rows/columns of C, also the load-case names.
+    volume_fractions : dict of str to float
+        Meshed phase volume fractions.
+    density : float
+        Effective density (g/cm^3).
+    voigt, reuss : numpy.ndarray
+        Voigt and Reuss bounds of the same phases and fractions (GPa).
+    hashin_shtrikman : dict or None
+        HS bounds on bulk ``K`` and shear ``G`` moduli (GPa) when every phase is isotropic (3D).
+    iterations : tuple of int
+        Krylov iterations per load case.
+    dofs : int
+        Global number of displacement dofs.
+    ranks : int
+        MPI ranks.
+    timings : dict of str to float
+        Wall seconds: assemble, constraint, setup, solve, moduli.
+    fields : tuple of dolfinx.fem.Function
+        Per load case, the fluctuation ``w`` (periodic, KUBC) or the displacement ``u`` (SUBC), nm.
+    """
+
+    C: np.ndarray
+    bc: str
+    degree: int
+    labels: tuple[str, ...]
+    volume_fractions: dict[str, float]
+    density: float
+    voigt: np.ndarray
+    reuss: np.ndarray
+    hashin_shtrikman: dict[str, list[float]] | None
+    iterations: tuple[int, ...]
+    dofs: int
+    ranks: int
+    timings: dict[str, float]
+    fields: tuple[fem.Function, ...] = field(default=(), repr=False)
+
+    @property
+    def engineering(self) -> dict[str, float]:
+        """Engineering constants of :attr:`C` (see :func:`solvers.engineering.engineering_constants`)."""
+        return engineering_constants(self.C)
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary (units in the keys' documentation: GPa, g/cm^3, s)."""
+        return {
+            "C": self.C.tolist(),
+            "voigt_order": list(self.labels),
+            "bc": self.bc,
+            "degree": self.degree,
+            "engineering": self.engineering,
+            "volume_fractions": self.volume_fractions,
+            "density": self.density,
+            "bounds": {
+                "voigt": self.voigt.tolist(),
+                "reuss": self.reuss.tolist(),
+                "hashin_shtrikman": self.hashin_shtrikman,
+            },
+            "iterations": list(self.iterations),
+            "dofs": self.dofs,
+            "ranks": self.ranks,
+            "timings": self.timings,
+        }
+
+
+def reference_bounds(
+    materials: Mapping[str, Material], fractions: Mapping[str, float], dim: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, list[float]] | None]:
+    """Voigt and Reuss tensors (GPa) and, for isotropic phases in 3D, HS bulk/shear bounds (GPa)."""
+    phases = [p for p in fractions if fractions[p] > 0]
+    c = np.array([fractions[p] for p in phases])
+    c = c / c.sum()
+    stiffnesses = [phase_stiffness(materials[p], dim) for p in phases]
+    voigt, reuss = voigt_average(stiffnesses, c), reuss_average(stiffnesses, c)
+    hs = None
+    if dim == 3 and all(materials[p].is_isotropic for p in phases):
+        K, G = zip(*(materials[p].bulk_shear for p in phases), strict=True)
+        hs = {"K": list(hashin_shtrikman_bulk(K, G, c)), "G": list(hashin_shtrikman_shear(K, G, c))}
+    return voigt, reuss, hs
+
+
+def _affine_field(V: fem.FunctionSpace, E: np.ndarray) -> fem.Function:
+    u = fem.Function(V)
+    u.interpolate(lambda x: E @ x[: E.shape[0]])
+    return u
+
+
+def _timed(comm: MPI.Comm, start: float) -> float:
+    return comm.allreduce(MPI.Wtime() - start, op=MPI.MAX)
+
+
+def effective_stiffness(
+    rve: RVE,
+    materials: Mapping[str, Material],
+    bc: str = "periodic",
+    degree: int = 1,
+    solver: SolverOptions = SolverOptions(),
+) -> StiffnessResult:
+    """Effective stiffness of an RVE.
+
+    Parameters
+    ----------
+    rve : RVE
+        Meshed periodic cell (nm).
+    materials : mapping of str to Material
+        Material of every phase of the RVE (GPa).
+    bc : {"periodic", "kubc", "subc"}
+        Boundary condition (see the module docstring).
+    degree : int
+        Lagrange degree of the displacement, 1 to 3.
+    solver : SolverOptions
+        Linear solver.
+
+    Returns
+    -------
+    StiffnessResult
+    """
+    if bc not in BOUNDARY_CONDITIONS:
+        raise ValueError(f"bc='{bc}' is not known; allowed: {', '.join(BOUNDARY_CONDITIONS)}")
+    if not (isinstance(degree, int) and 1 <= degree <= MAX_DEGREE):
+        raise ValueError(f"degree={degree!r} is outside the allowed range 1..{MAX_DEGREE}")
+    comm, dim = rve.comm, rve.dim
+    labels = voigt_labels(dim)
+    timings: dict[str, float] = {}
+
+    start = MPI.Wtime()
+    V = fem.functionspace(rve.mesh, ("Lagrange", degree, (dim,)))
+    K = dolfinx.fem.petsc.assemble_matrix(stiffness_form(V, rve, materials))
+    K.assemble()
+    timings["assemble"] = _timed(comm, start)
+
+    start = MPI.Wtime()
+    prolongation: Prolongation | None = None
+    if bc == "periodic":
+        prolongation = periodic_prolongation(V, rve.box)
+        A = K.ptap(prolongation.P)
+        null_modes = prolongation.translations()
+        near_null = null_modes
+    elif bc == "kubc":
+        prolongation = interior_prolongation(V, rve.box)
+        A = K.ptap(prolongation.P)
+        null_modes = []
+        near_null = []
+        for mode in rigid_body_modes(V):
+            restricted = prolongation.reduced_vector()
+            prolongation.P.multTranspose(mode, restricted)
+            near_null.append(restricted)
+        near_null = orthonormalize(near_null)
+    else:
+        A = K
+        null_modes = rigid_body_modes(V)
+        near_null = null_modes
+    if null_modes:
+        A.setNullSpace(PETSc.NullSpace().create(vectors=null_modes, comm=comm))
+    A.setNearNullSpace(PETSc.NullSpace().create(vectors=near_null, comm=comm))
+    timings["constraint"] = _timed(comm, start)
+
+    start = MPI.Wtime()
+    linear = LinearSolver(A, solver, singular=bool(null_modes))
+    linear.setup()
+    timings["setup"] = _timed(comm, start)
+
+    start = MPI.Wtime()
+    displacements, fields, iterations = [], [], []
+    x = A.createVecRight()
+    b = dolfinx.fem.petsc.create_vector(V) if bc == "subc" else A.createVecLeft()
+    stress = fem.Constant(rve.mesh, np.zeros(len(labels))) if bc == "subc" else None
+    load = voigt_stress_form(V, stress) if bc == "subc" else None
+    for I, label in enumerate(labels):
+        x.set(0.0)
+        if bc == "subc":
+            stress.value[:] = np.eye(len(labels))[I]
+            with b.localForm() as local:
+                local.set(0.0)
+            dolfinx.fem.petsc.assemble_vector(b, load)
+            b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+            iterations.append(linear.solve(b, x, label=f"{bc} {label}"))
+            u = fem.Function(V, name=f"u_{label}")
+            u.x.petsc_vec.array[:] = x.array
+        else:
+            u = _affine_field(V, unit_strain_tensor(I, dim))
+            Ku = K.createVecLeft()
+            K.mult(u.x.petsc_vec, Ku)
+            prolongation.P.multTranspose(Ku, b)
+            b.scale(-1.0)
+            iterations.append(linear.solve(b, x, label=f"{bc} {label}"))
+            w = fem.Function(V, name=f"w_{label}")
+            prolongation.P.mult(x, w.x.petsc_vec)
+            u.x.petsc_vec.axpy(1.0, w.x.petsc_vec)
+            fields.append(w)
+        u.x.scatter_forward()
+        displacements.append(u)
+        log.info("load case %s: %d iterations", label, iterations[-1])
+    if bc == "subc":
+        fields = displacements
+    timings["solve"] = _timed(comm, start)
+
+    start = MPI.Wtime()
+    n = len(labels)
+    energy = np.zeros((n, n))
+    Ku = K.createVecLeft()
+    for J, uJ in enumerate(displacements):
+        K.mult(uJ.x.petsc_vec, Ku)
+        for I, uI in enumerate(displacements):
+            energy[I, J] = uI.x.petsc_vec.dot(Ku)
+    energy = 0.5 * (energy + energy.T) / rve.box.volume
+    C = np.linalg.inv(energy) if bc == "subc" else energy
+    timings["moduli"] = _timed(comm, start)
+    linear.destroy()
+
+    fractions = rve.volume_fractions
+    voigt, reuss, hs = reference_bounds(materials, fractions, dim)
+    density = sum(fractions[p] * materials[p].density for p in fractions)
+    return StiffnessResult(
+        C=C,
+        bc=bc,
+        degree=degree,
+        labels=labels,
+        volume_fractions=dict(fractions),
+        density=float(density),
+        voigt=voigt,
+        reuss=reuss,
+        hashin_shtrikman=hs,
+        iterations=tuple(iterations),
+        dofs=V.dofmap.index_map.size_global * dim,
+        ranks=comm.size,
+        timings=timings,
+        fields=tuple(fields),
+    )
