@@ -9,8 +9,8 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 MPIRUN  := $(VENV)/bin/mpirun
 NP      ?= 2
-CASE    ?= cases/sphere_in_glass.toml
-OUT     ?= results/sphere_in_glass
+CASE    ?= cases/nanocrystal_in_amorphous.toml
+OUT     ?= results/nanocrystal_in_amorphous
 export OMP_NUM_THREADS := 1
 
 .PHONY: run test test-serial test-mpi setup clean

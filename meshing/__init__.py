@@ -8,7 +8,14 @@ from meshing.inclusions import inclusion_geometry, inclusions
 from meshing.laminate import laminate, laminate_geometry
 from meshing.settings import MeshSettings
 
+#: Geometry generators by case-file ``kind``; each returns a :class:`PeriodicGeometry`.
+GEOMETRIES = {
+    "inclusions": inclusion_geometry,
+    "laminate": laminate_geometry,
+}
+
 __all__ = [
+    "GEOMETRIES",
     "Ball",
     "Box",
     "MeshSettings",

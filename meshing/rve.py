@@ -115,7 +115,7 @@ def build_rve(
     comm : MPI.Comm
         Communicator to distribute the mesh on.
     msh_path : path, optional
-        Where rank 0 writes the gmsh mesh (``.msh``, with physical names).
+        Where rank 0 writes the gmsh mesh (``.msh``, with physical names), atomically.
 
     Returns
     -------
@@ -134,7 +134,9 @@ def build_rve(
         try:
             info = build_periodic_model(geometry, settings)
             if msh_path is not None:
-                gmsh.write(str(msh_path))
+                staging = Path(msh_path).with_name(f".{Path(msh_path).stem}.tmp.msh")
+                gmsh.write(str(staging))
+                staging.replace(msh_path)
         except Exception as exc:  # re-raised on every rank below
             error = f"{type(exc).__name__}: {exc}"
     error = comm.bcast(error, root=0)

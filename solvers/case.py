@@ -1,0 +1,246 @@
+"""Case files: TOML text -> the same dataclasses the Python API takes.
+
+A case file (units: nm, GPa, g/cm^3)::
+
+    title = "HA nanocrystal in amorphous alumina"
+
+    [geometry]                      # kind + the parameters of that generator
+    kind = "inclusions"
+    volume_fraction = 0.2
+    box = [20.0, 20.0, 20.0]
+
+    [materials]                     # one entry per phase: library name or inline table
+    matrix = "amorphous_Al2O3"
+    inclusion = { name = "hydroxyapatite", euler_deg = [0.0, 0.0, 0.0] }
+
+    [mesh]
+    size = 2.0                      # nm
+    degree = 1                      # Lagrange degree of the displacement
+    phase_size = { }                # optional finer sizes per phase (nm)
+
+    [analysis]
+    type = "stiffness"
+    bc = "periodic"                 # "periodic" | "kubc" | "subc"
+
+    [solver]
+    method = "cg-gamg"              # "cg-gamg" | "mumps"
+    rtol = 1e-8
+
+Every value can be overridden from the command line with ``--set section.key=value``
+(the value is read as TOML, e.g. ``--set mesh.size=1.5`` or ``--set analysis.bc='"kubc"'``;
+a bare word is taken as a string).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import inspect
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from meshing import GEOMETRIES
+from meshing.geometry import PeriodicGeometry
+from meshing.periodic_model import check_resolution
+from meshing.settings import MeshSettings
+from solvers.homogenization import BOUNDARY_CONDITIONS, MAX_DEGREE
+from solvers.linear_solver import SolverOptions
+from solvers.material_library import material_from_spec
+from solvers.materials import Material
+
+__all__ = ["Case", "ANALYSES", "load_case", "parse_case", "apply_overrides"]
+
+ANALYSES = ("stiffness",)
+_SECTIONS = {"title", "geometry", "materials", "mesh", "analysis", "solver"}
+_MESH_KEYS = {"size", "degree", "phase_size", "curvature_elements", "algorithm_3d", "threads"}
+_ANALYSIS_KEYS = {"type", "bc"}
+_SOLVER_KEYS = {"method", "rtol", "max_iterations", "petsc_options"}
+
+
+@dataclass(frozen=True, eq=False)
+class Case:
+    """A validated case, ready to run.
+
+    Attributes
+    ----------
+    name : str
+        Case name (file stem).
+    title : str
+        Human-readable title.
+    geometry_kind : str
+        Generator name (a key of :data:`meshing.GEOMETRIES`).
+    geometry : PeriodicGeometry
+        Box and phase shapes (nm).
+    materials : dict of str to Material
+        Material of every phase.
+    mesh : MeshSettings
+        Element sizes (nm).
+    degree : int
+        Lagrange degree of the displacement.
+    analysis : str
+        Analysis type ("stiffness").
+    bc : str
+        Boundary condition.
+    solver : SolverOptions
+    data : dict
+        The case as read, with overrides applied (written back next to the results).
+    """
+
+    name: str
+    title: str
+    geometry_kind: str
+    geometry: PeriodicGeometry
+    materials: dict[str, Material]
+    mesh: MeshSettings
+    degree: int
+    analysis: str
+    bc: str
+    solver: SolverOptions
+    data: dict[str, Any]
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the case data: equal digests mean the same inputs."""
+        return hashlib.sha256(json.dumps(self.data, sort_keys=True).encode()).hexdigest()
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """A copy of ``data`` with ``section.key=value`` overrides applied (values read as TOML)."""
+    result = copy.deepcopy(dict(data))
+    for item in overrides:
+        if "=" not in item:
+            raise ValueError(f"--set '{item}' must look like section.key=value")
+        key, text = item.split("=", 1)
+        parts = key.strip().split(".")
+        node = result
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ValueError(f"--set '{item}': '{part}' is not a table")
+        node[parts[-1]] = _parse_value(text.strip())
+    return result
+
+
+def _check_keys(section: str, table: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ValueError(f"[{section}] has unknown keys {unknown}; allowed: {sorted(allowed)}")
+
+
+def _geometry(table: Mapping[str, Any]) -> tuple[str, PeriodicGeometry]:
+    params = dict(table)
+    kind = params.pop("kind", None)
+    if kind not in GEOMETRIES:
+        raise ValueError(f"[geometry] kind={kind!r} is not known; allowed: {sorted(GEOMETRIES)}")
+    make = GEOMETRIES[kind]
+    allowed = set(inspect.signature(make).parameters)
+    _check_keys(f"geometry] kind='{kind}' [", params, allowed)
+    try:
+        return kind, make(**params)
+    except TypeError as exc:
+        raise ValueError(f"[geometry] kind='{kind}': {exc}; parameters: {sorted(allowed)}") from exc
+
+
+def parse_case(data: Mapping[str, Any], name: str = "case") -> Case:
+    """Validate case data (a parsed TOML document) into a :class:`Case`.
+
+    All checks that need no mesh run here, before any expensive work: geometry parameters,
+    materials (names, ranges, positive definiteness), one material per phase, mesh sizes
+    and whether they resolve every thin feature, analysis and solver choices.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, its value and what is allowed.
+    """
+    data = dict(data)
+    _check_keys("case", data, _SECTIONS)
+    for section in ("geometry", "materials", "mesh"):
+        if not isinstance(data.get(section), Mapping):
+            raise ValueError(f"the case needs a [{section}] table")
+    kind, geometry = _geometry(data["geometry"])
+
+    materials_table = data["materials"]
+    phases = set(geometry.phase_names)
+    missing, extra = sorted(phases - set(materials_table)), sorted(set(materials_table) - phases)
+    if missing or extra:
+        raise ValueError(
+            f"[materials] must name one material per phase {sorted(phases)}"
+            + (f"; missing {missing}" if missing else "")
+            + (f"; no phase named {extra}" if extra else "")
+        )
+    materials = {phase: material_from_spec(spec, label=phase) for phase, spec in materials_table.items()}
+
+    mesh_table = dict(data["mesh"])
+    _check_keys("mesh", mesh_table, _MESH_KEYS)
+    if "size" not in mesh_table:
+        raise ValueError("[mesh] needs 'size' (global element size in nm)")
+    degree = mesh_table.pop("degree", 1)
+    if not (isinstance(degree, int) and 1 <= degree <= MAX_DEGREE):
+        raise ValueError(f"[mesh] degree={degree!r} is outside the allowed range 1..{MAX_DEGREE}")
+    unknown_phases = sorted(set(mesh_table.get("phase_size", {})) - phases)
+    if unknown_phases:
+        raise ValueError(f"[mesh] phase_size names {unknown_phases}, which are not phases {sorted(phases)}")
+    mesh = MeshSettings(**mesh_table)
+    check_resolution(geometry, mesh)
+
+    analysis_table = dict(data.get("analysis", {}))
+    _check_keys("analysis", analysis_table, _ANALYSIS_KEYS)
+    analysis = analysis_table.get("type", "stiffness")
+    if analysis not in ANALYSES:
+        raise ValueError(f"[analysis] type={analysis!r} is not known; allowed: {', '.join(ANALYSES)}")
+    bc = analysis_table.get("bc", "periodic")
+    if bc not in BOUNDARY_CONDITIONS:
+        raise ValueError(f"[analysis] bc={bc!r} is not known; allowed: {', '.join(BOUNDARY_CONDITIONS)}")
+
+    solver_table = dict(data.get("solver", {}))
+    _check_keys("solver", solver_table, _SOLVER_KEYS)
+    solver = SolverOptions(**solver_table)
+    return Case(
+        name=name,
+        title=str(data.get("title", name)),
+        geometry_kind=kind,
+        geometry=geometry,
+        materials=materials,
+        mesh=mesh,
+        degree=degree,
+        analysis=analysis,
+        bc=bc,
+        solver=solver,
+        data=data,
+    )
+
+
+def load_case(path: str | Path, overrides: Sequence[str] = ()) -> Case:
+    """Read, override and validate a TOML case file.
+
+    Parameters
+    ----------
+    path : path
+        The ``.toml`` case file.
+    overrides : sequence of str
+        ``section.key=value`` overrides (values read as TOML).
+
+    Returns
+    -------
+    Case
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"case file '{path}' does not exist")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"case file '{path}' is not valid TOML: {exc}") from exc
+    return parse_case(apply_overrides(data, overrides), name=path.stem)
