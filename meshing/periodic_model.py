@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import gmsh
 
 from meshing.geometry import Box, PeriodicGeometry
-from meshing.settings import ELEMENTS_THROUGH_THICKNESS, MeshSettings
+from meshing.settings import ELEMENTS_THROUGH_THICKNESS, SIZES_PER_THICKNESS, MeshSettings
 
 __all__ = ["GmshRVEInfo", "check_resolution", "build_periodic_model", "FACE_NAMES", "face_tag"]
 
@@ -60,7 +60,8 @@ def check_resolution(geometry: PeriodicGeometry, settings: MeshSettings) -> None
     """Refuse a mesh too coarse for a thin feature, before any meshing work.
 
     Every shape must get at least ``ELEMENTS_THROUGH_THICKNESS`` elements across its
-    thinnest dimension (layer thickness, ball diameter).
+    thinnest dimension (layer thickness, ball diameter), which on an unstructured simplex
+    mesh takes an element size of at most thickness / ``SIZES_PER_THICKNESS``.
 
     Raises
     ------
@@ -70,12 +71,13 @@ def check_resolution(geometry: PeriodicGeometry, settings: MeshSettings) -> None
     for shape in geometry.shapes:
         thickness = shape.min_thickness()
         h = settings.size_in(shape.phase)
-        needed = thickness / ELEMENTS_THROUGH_THICKNESS
+        needed = thickness / SIZES_PER_THICKNESS
         if h > needed * (1 + 1e-9):
             raise ValueError(
                 f"mesh too coarse for phase '{shape.phase}': its thinnest feature is {thickness:.4g} nm "
                 f"but the element size there is {h:.4g} nm; {ELEMENTS_THROUGH_THICKNESS} elements through "
-                f"the thickness need a size <= {needed:.4g} nm (set mesh.phase_size.{shape.phase} = {needed:.4g})"
+                f"the thickness need a size <= {needed:.4g} nm (thickness / {SIZES_PER_THICKNESS}; "
+                f"set mesh.phase_size.{shape.phase} = {needed:.4g})"
             )
 
 

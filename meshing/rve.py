@@ -81,7 +81,7 @@ def cell_volumes(mesh: dolfinx.mesh.Mesh) -> np.ndarray:
     """Volumes (nm^3; areas in 2D) of the locally owned simplex cells of an affine mesh."""
     tdim = mesh.topology.dim
     num_owned = mesh.topology.index_map(tdim).size_local
-    nodes = mesh.geometry.x[mesh.geometry.dofmap[:num_owned, : tdim + 1]][:, :, :tdim]
+    nodes = mesh.geometry.x[mesh.geometry.dofmaps[0][:num_owned, : tdim + 1]][:, :, :tdim]
     edges = nodes[:, 1:, :] - nodes[:, :1, :]
     return np.abs(np.linalg.det(edges)) / (2 if tdim == 2 else 6)
 
