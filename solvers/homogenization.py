@@ -148,6 +148,97 @@ def _timed(comm: MPI.Comm, start: float) -> float:
     return comm.allreduce(MPI.Wtime() - start, op=MPI.MAX)
 
 
+@dataclass
+class _ReducedSystem:
+    """``A = P^T K P`` with its null space (exact) and near-null space (for AMG)."""
+
+    A: PETSc.Mat
+    prolongation: Prolongation | None
+    null_modes: list[PETSc.Vec]
+    near_null: list[PETSc.Vec]
+
+
+def _reduced_system(K: PETSc.Mat, V: fem.FunctionSpace, rve: RVE, bc: str) -> _ReducedSystem:
+    if bc == "subc":
+        modes = rigid_body_modes(V)
+        return _ReducedSystem(K, None, modes, modes)
+    if bc == "periodic":
+        prolongation = periodic_prolongation(V, rve.box)
+        translations = prolongation.translations()
+        return _ReducedSystem(K.ptap(prolongation.P), prolongation, translations, translations)
+    prolongation = interior_prolongation(V, rve.box)
+    restricted = []
+    for mode in rigid_body_modes(V):
+        r = prolongation.reduced_vector()
+        prolongation.P.multTranspose(mode, r)
+        restricted.append(r)
+    return _ReducedSystem(K.ptap(prolongation.P), prolongation, [], orthonormalize(restricted))
+
+
+def _strain_driven(
+    K: PETSc.Mat, V: fem.FunctionSpace, system: _ReducedSystem, linear: LinearSolver, labels: tuple[str, ...], bc: str
+) -> tuple[list[fem.Function], list[fem.Function], list[int]]:
+    """Solve ``A a = -P^T K (E_I.x)`` per unit strain; return displacements, fluctuations, iterations."""
+    P = system.prolongation.P
+    dim = V.mesh.geometry.dim
+    a, b, Ku = system.A.createVecRight(), system.A.createVecLeft(), K.createVecLeft()
+    displacements, fluctuations, iterations = [], [], []
+    for I, label in enumerate(labels):
+        u = _affine_field(V, unit_strain_tensor(I, dim))
+        K.mult(u.x.petsc_vec, Ku)
+        P.multTranspose(Ku, b)
+        b.scale(-1.0)
+        a.set(0.0)
+        iterations.append(linear.solve(b, a, label=f"{bc} {label}"))
+        w = fem.Function(V, name=f"w_{label}")
+        P.mult(a, w.x.petsc_vec)
+        w.x.scatter_forward()
+        u.x.petsc_vec.axpy(1.0, w.x.petsc_vec)
+        u.x.scatter_forward()
+        displacements.append(u)
+        fluctuations.append(w)
+        log.info("load case %s: %d iterations", label, iterations[-1])
+    return displacements, fluctuations, iterations
+
+
+def _stress_driven(
+    V: fem.FunctionSpace, linear: LinearSolver, labels: tuple[str, ...]
+) -> tuple[list[fem.Function], list[PETSc.Vec], list[int]]:
+    """Solve ``K u = f(Sigma_I)`` per unit stress; return displacements, loads, iterations."""
+    stress = fem.Constant(V.mesh, np.zeros(len(labels)))
+    load = voigt_stress_form(V, stress)
+    displacements, loads, iterations = [], [], []
+    for I, label in enumerate(labels):
+        stress.value[:] = np.eye(len(labels))[I]
+        b = dolfinx.fem.petsc.assemble_vector(load)
+        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        u = fem.Function(V, name=f"u_{label}")
+        iterations.append(linear.solve(b, u.x.petsc_vec, label=f"subc {label}"))
+        u.x.scatter_forward()
+        displacements.append(u)
+        loads.append(b)
+        log.info("load case %s: %d iterations", label, iterations[-1])
+    return displacements, loads, iterations
+
+
+def _energy_matrix(K: PETSc.Mat, displacements: list[fem.Function], loads: list[PETSc.Vec] | None, volume: float) -> np.ndarray:
+    """``u_I . K u_J / V``, or for stress-driven loads ``(u_I . b_J + u_J . b_I - u_I . K u_J) / V``.
+
+    Both are stationary at the exact solution, so their error is quadratic in the solver error.
+    """
+    n = len(displacements)
+    energy = np.zeros((n, n))
+    Ku = K.createVecLeft()
+    for J, uJ in enumerate(displacements):
+        K.mult(uJ.x.petsc_vec, Ku)
+        for I, uI in enumerate(displacements):
+            energy[I, J] = uI.x.petsc_vec.dot(Ku)
+    if loads is not None:
+        work = np.array([[uI.x.petsc_vec.dot(bJ) for bJ in loads] for uI in displacements])
+        energy = work + work.T - energy
+    return 0.5 * (energy + energy.T) / volume
+
+
 def effective_stiffness(
     rve: RVE,
     materials: Mapping[str, Material],
@@ -189,83 +280,31 @@ def effective_stiffness(
     timings["assemble"] = _timed(comm, start)
 
     start = MPI.Wtime()
-    prolongation: Prolongation | None = None
-    if bc == "periodic":
-        prolongation = periodic_prolongation(V, rve.box)
-        A = K.ptap(prolongation.P)
-        null_modes = prolongation.translations()
-        near_null = null_modes
-    elif bc == "kubc":
-        prolongation = interior_prolongation(V, rve.box)
-        A = K.ptap(prolongation.P)
-        null_modes = []
-        near_null = []
-        for mode in rigid_body_modes(V):
-            restricted = prolongation.reduced_vector()
-            prolongation.P.multTranspose(mode, restricted)
-            near_null.append(restricted)
-        near_null = orthonormalize(near_null)
-    else:
-        A = K
-        null_modes = rigid_body_modes(V)
-        near_null = null_modes
-    if null_modes:
-        A.setNullSpace(PETSc.NullSpace().create(vectors=null_modes, comm=comm))
-    A.setNearNullSpace(PETSc.NullSpace().create(vectors=near_null, comm=comm))
+    system = _reduced_system(K, V, rve, bc)
+    if system.null_modes:
+        system.A.setNullSpace(PETSc.NullSpace().create(vectors=system.null_modes, comm=comm))
+    system.A.setNearNullSpace(PETSc.NullSpace().create(vectors=system.near_null, comm=comm))
     timings["constraint"] = _timed(comm, start)
 
     start = MPI.Wtime()
-    linear = LinearSolver(A, solver, singular=bool(null_modes))
+    linear = LinearSolver(system.A, solver, singular=bool(system.null_modes))
     linear.setup()
     timings["setup"] = _timed(comm, start)
 
     start = MPI.Wtime()
-    displacements, fields, iterations = [], [], []
-    x = A.createVecRight()
-    b = dolfinx.fem.petsc.create_vector(V) if bc == "subc" else A.createVecLeft()
-    stress = fem.Constant(rve.mesh, np.zeros(len(labels))) if bc == "subc" else None
-    load = voigt_stress_form(V, stress) if bc == "subc" else None
-    for I, label in enumerate(labels):
-        x.set(0.0)
-        if bc == "subc":
-            stress.value[:] = np.eye(len(labels))[I]
-            with b.localForm() as local:
-                local.set(0.0)
-            dolfinx.fem.petsc.assemble_vector(b, load)
-            b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-            iterations.append(linear.solve(b, x, label=f"{bc} {label}"))
-            u = fem.Function(V, name=f"u_{label}")
-            u.x.petsc_vec.array[:] = x.array
-        else:
-            u = _affine_field(V, unit_strain_tensor(I, dim))
-            Ku = K.createVecLeft()
-            K.mult(u.x.petsc_vec, Ku)
-            prolongation.P.multTranspose(Ku, b)
-            b.scale(-1.0)
-            iterations.append(linear.solve(b, x, label=f"{bc} {label}"))
-            w = fem.Function(V, name=f"w_{label}")
-            prolongation.P.mult(x, w.x.petsc_vec)
-            u.x.petsc_vec.axpy(1.0, w.x.petsc_vec)
-            fields.append(w)
-        u.x.scatter_forward()
-        displacements.append(u)
-        log.info("load case %s: %d iterations", label, iterations[-1])
     if bc == "subc":
+        displacements, loads, iterations = _stress_driven(V, linear, labels)
         fields = displacements
+    else:
+        displacements, fields, iterations = _strain_driven(K, V, system, linear, labels, bc)
+        loads = None
     timings["solve"] = _timed(comm, start)
+    linear.destroy()
 
     start = MPI.Wtime()
-    n = len(labels)
-    energy = np.zeros((n, n))
-    Ku = K.createVecLeft()
-    for J, uJ in enumerate(displacements):
-        K.mult(uJ.x.petsc_vec, Ku)
-        for I, uI in enumerate(displacements):
-            energy[I, J] = uI.x.petsc_vec.dot(Ku)
-    energy = 0.5 * (energy + energy.T) / rve.box.volume
+    energy = _energy_matrix(K, displacements, loads, rve.box.volume)
     C = np.linalg.inv(energy) if bc == "subc" else energy
     timings["moduli"] = _timed(comm, start)
-    linear.destroy()
 
     fractions = rve.volume_fractions
     voigt, reuss, hs = reference_bounds(materials, fractions, dim)
