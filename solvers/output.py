@@ -51,6 +51,9 @@ def write_text_atomic(path: str | Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
             handle.flush()
@@ -98,8 +101,10 @@ def write_fields(directory: str | Path, rve: RVE, fields: Sequence[fem.Function]
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
     comm.barrier()
-    with dolfinx.io.VTKFile(comm, str(staging / "fields.pvd"), "w") as vtk:
-        vtk.write_function([*fields, _phase_function(rve)], 0.0)
+    vtk = dolfinx.io.VTKFile(comm, str(staging / "fields.pvd"), "w")
+    vtk.write_function([*fields, _phase_function(rve)], 0.0)
+    vtk.close()
+    del vtk  # the C++ destructor writes the .pvd once more: let it, before the rename
     comm.barrier()
     if comm.rank == 0:
         shutil.rmtree(final, ignore_errors=True)

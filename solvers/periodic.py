@@ -130,18 +130,23 @@ def periodic_prolongation(V: dolfinx.fem.FunctionSpace, box: Box) -> Prolongatio
     candidate_x = np.concatenate([c[0] for c in candidates]).reshape(-1, dim)
     candidate_columns = np.concatenate([c[1] for c in candidates])
     images = x[is_slave] - on_max[is_slave] * L
+    missing = np.zeros(0, dtype=int)
     if images.shape[0] > 0:
-        if candidate_x.shape[0] == 0:
-            raise RuntimeError("the mesh is not periodic: nodes lie on the max faces but none on the min faces")
-        distance, nearest = cKDTree(candidate_x).query(images, distance_upper_bound=tol)
+        if candidate_x.shape[0] > 0:
+            distance, nearest = cKDTree(candidate_x).query(images, distance_upper_bound=tol)
+        else:
+            distance, nearest = np.full(images.shape[0], np.inf), np.zeros(images.shape[0], dtype=int)
         missing = np.flatnonzero(~np.isfinite(distance))
-        if missing.size:
-            bad = x[is_slave][missing[0]]
-            raise RuntimeError(
-                f"the mesh is not periodic: {missing.size} node(s) on the max faces have no image on the min "
-                f"faces, e.g. the node at {np.round(bad, 6).tolist()} nm (tolerance {tol:.1e} nm)"
-            )
-        columns[is_slave] = candidate_columns[nearest]
+        columns[np.flatnonzero(is_slave)[np.isfinite(distance)]] = candidate_columns[nearest[np.isfinite(distance)]]
+    # Decide together, so that every rank raises (no rank is left waiting in a collective).
+    reports = [r for r in comm.allgather((missing.size, x[is_slave][missing[:1]].tolist())) if r[0]]
+    if reports:
+        count = sum(r[0] for r in reports)
+        example = np.round(reports[0][1][0], 6).tolist()
+        raise RuntimeError(
+            f"the mesh is not periodic: {count} node(s) on the max faces have no image on the min faces, "
+            f"e.g. the node at {example} nm (tolerance {tol:.1e} nm)"
+        )
     total = comm.allreduce(num_local, op=MPI.SUM)
     return Prolongation(_prolongation_matrix(comm, columns, num_local, bs), total)
 

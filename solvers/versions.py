@@ -5,7 +5,6 @@ from __future__ import annotations
 import platform
 from importlib import metadata
 
-import gmsh
 import numpy
 
 import meshing.fenicsx  # noqa: F401
@@ -24,6 +23,6 @@ def software_versions() -> dict[str, str]:
         "dolfinx": dolfinx.__version__,
         "petsc": ".".join(str(v) for v in PETSc.Sys.getVersion()),
         "mpi": MPI.Get_library_version().splitlines()[0].strip(),
-        "gmsh": gmsh.__version__,
+        "gmsh": metadata.version("gmsh"),
         "numpy": numpy.__version__,
     }

@@ -1,0 +1,104 @@
+"""Parallel runs (``mpirun -n 2 python -m pytest -m mpi``): same answers as one rank.
+
+Each test builds the same RVE on COMM_WORLD and, on rank 0 alone, on COMM_SELF; gmsh meshes
+are deterministic, so the serial and parallel runs solve the same discrete problem.
+Assertions run on every rank with broadcast values, so a failure cannot leave a rank waiting.
+"""
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+import meshing.fenicsx  # noqa: F401
+from dolfinx import fem, mesh
+
+from meshing import Box, MeshSettings, inclusions, laminate
+from solvers.bounds import laminate_isotropic
+from solvers.homogenization import effective_stiffness
+from solvers.linear_solver import SolverOptions
+from solvers.material_library import library_material
+from solvers.periodic import periodic_prolongation
+
+pytestmark = [
+    pytest.mark.mpi,
+    pytest.mark.skipif(MPI.COMM_WORLD.size < 2, reason="needs mpirun -n 2 (or more)"),
+]
+
+COMM = MPI.COMM_WORLD
+SOLVER = SolverOptions(rtol=1e-8)
+
+
+def _serial_on_rank0(compute):
+    value = compute(MPI.COMM_SELF) if COMM.rank == 0 else None
+    return COMM.bcast(value, root=0)
+
+
+def _sphere_rve(comm):
+    return inclusions(0.2, (10.0, 10.0, 10.0), MeshSettings(size=1.5), center=(3.0, 4.0, 9.5), comm=comm)
+
+
+@pytest.mark.parametrize(("bc", "degree"), [("periodic", 1), ("periodic", 2), ("kubc", 1), ("subc", 1)])
+def test_same_stiffness_on_one_and_two_ranks(soft_matrix, stiff_inclusion, bc, degree):
+    materials = {"matrix": soft_matrix, "inclusion": stiff_inclusion}
+
+    def stiffness(comm):
+        return effective_stiffness(_sphere_rve(comm), materials, bc=bc, degree=degree, solver=SOLVER).C
+
+    parallel = stiffness(COMM)
+    serial = _serial_on_rank0(stiffness)
+    assert np.abs(parallel - serial).max() / np.abs(serial).max() < 1e-9
+
+
+def test_mesh_is_distributed_and_fractions_agree_with_serial():
+    rve = _sphere_rve(COMM)
+    owned = rve.mesh.topology.index_map(3).size_local
+    assert COMM.allreduce(int(owned > 0), op=MPI.SUM) == COMM.size
+    serial = _serial_on_rank0(lambda comm: _sphere_rve(comm).volume_fractions)
+    for phase, value in serial.items():
+        assert rve.volume_fractions[phase] == pytest.approx(value, rel=1e-12)
+
+
+def test_laminate_is_exact_in_parallel(soft_matrix, stiff_inclusion):
+    rve = laminate([3.0, 7.0], ["stiff", "soft"], (4.0, 5.0), MeshSettings(size=1.0), comm=COMM)
+    C = effective_stiffness(rve, {"stiff": stiff_inclusion, "soft": soft_matrix}, solver=SolverOptions(rtol=1e-10)).C
+    exact = laminate_isotropic([70.0, 3.0], [0.2, 0.35], [0.3, 0.7])
+    nonzero = np.abs(exact) > 0
+    assert np.all(np.abs(C - exact)[nonzero] <= 1e-6 * np.abs(exact)[nonzero])
+    assert np.all(np.abs(C[~nonzero]) <= 1e-6 * np.abs(exact).max())
+
+
+@pytest.mark.parametrize("bc", ["periodic", "kubc", "subc"])
+def test_homogeneous_crystal_is_exact_in_parallel(bc):
+    crystal = library_material("hydroxyapatite", euler_deg=[10.0, 60.0, 20.0])
+    result = effective_stiffness(_sphere_rve(COMM), {"matrix": crystal, "inclusion": crystal}, bc=bc, solver=SOLVER)
+    assert np.abs(result.C - crystal.stiffness).max() / np.abs(crystal.stiffness).max() < 1e-8
+
+
+def test_non_periodic_mesh_is_refused_on_every_rank():
+    domain = mesh.create_unit_cube(COMM, 4, 4, 4)
+    x = domain.geometry.x
+    on_face = np.flatnonzero((np.abs(x[:, 0] - 1.0) < 1e-12) & (x[:, 1] > 0.3) & (x[:, 1] < 0.7) & (x[:, 2] > 0.3) & (x[:, 2] < 0.7))
+    x[on_face, 1] += 1e-3
+    V = fem.functionspace(domain, ("Lagrange", 1, (3,)))
+    with pytest.raises(RuntimeError, match="mesh is not periodic"):
+        periodic_prolongation(V, Box((1.0, 1.0, 1.0)))
+
+
+def test_cli_run_writes_one_results_folder_under_mpi():
+    from solvers.cli import main
+    from solvers.output import read_summary
+
+    root = Path(__file__).resolve().parents[1]
+    workdir = COMM.bcast(tempfile.mkdtemp(prefix="amorfem-mpi-") if COMM.rank == 0 else None, root=0)
+    out = Path(workdir) / "run"
+    code = main(["run", str(root / "cases" / "nanocrystal_in_amorphous.toml"), "--out", str(out),
+                 "--no-picture", "--quiet", "--set", "mesh.size=3.0", "--set", "mesh.degree=1"])
+    assert code == 0
+    COMM.barrier()
+    summary = read_summary(out)
+    assert summary["ranks"] == COMM.size
+    assert (out / summary["files"]["fields"]).is_file()
+    assert not list(out.glob(".*tmp*"))
