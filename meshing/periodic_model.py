@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import gmsh
 
-from meshing.geometry import Box, PeriodicGeometry
+from meshing.geometry import Box, PeriodicGeometry, Slab
 from meshing.settings import ELEMENTS_THROUGH_THICKNESS, SIZES_PER_THICKNESS, MeshSettings
 
 __all__ = ["GmshRVEInfo", "check_resolution", "build_periodic_model", "FACE_NAMES", "face_tag"]
@@ -68,6 +68,11 @@ def check_resolution(geometry: PeriodicGeometry, settings: MeshSettings) -> None
     ValueError
         Naming the phase, its thickness, the element size and the size needed.
     """
+    if geometry.box.dim == 3 and settings.algorithm_3d == "hxt" and any(isinstance(s, Slab) for s in geometry.shapes):
+        raise ValueError(
+            "mesh algorithm_3d='hxt' does not keep the element size inside thin layers; "
+            "use algorithm_3d='delaunay' for geometries with layers"
+        )
     for shape in geometry.shapes:
         thickness = shape.min_thickness()
         h = settings.size_in(shape.phase)

@@ -34,9 +34,12 @@ class MeshSettings:
     curvature_elements : int
         Elements per 2*pi of arc on curved interfaces (0 switches curvature refinement off).
     algorithm_3d : {"delaunay", "hxt"}
-        gmsh 3D algorithm; "hxt" is multi-threaded and faster on large RVEs.
+        gmsh 3D algorithm. HXT is ~4x faster (measured: 5.6 s against 21 s for 5e5
+        tetrahedra; reproducible on one thread) but does not keep the finer size inside
+        thin layers (measured: 419 of 3536 tetrahedra span a 1 nm layer meshed at 1/3 nm,
+        against 0 of 7939 with Delaunay), so it is refused for geometries with layers.
     threads : int
-        gmsh threads (1 keeps meshes bit-for-bit reproducible).
+        gmsh threads (1 keeps meshes bit-for-bit reproducible; more is faster with HXT).
     """
 
     size: float

@@ -24,7 +24,7 @@ A case file (units: nm, GPa, g/cm^3)::
 
     [solver]
     method = "cg-gamg"              # "cg-gamg" | "mumps"
-    rtol = 1e-8
+    rtol = 1e-6
 
 Every value can be overridden from the command line with ``--set section.key=value``
 (the value is read as TOML, e.g. ``--set mesh.size=1.5`` or ``--set analysis.bc='"kubc"'``;

@@ -164,8 +164,7 @@ def _reduced_system(K: PETSc.Mat, V: fem.FunctionSpace, rve: RVE, bc: str) -> _R
         return _ReducedSystem(K, None, modes, modes)
     if bc == "periodic":
         prolongation = periodic_prolongation(V, rve.box)
-        translations = prolongation.translations()
-        return _ReducedSystem(K.ptap(prolongation.P), prolongation, translations, translations)
+        return _ReducedSystem(K.ptap(prolongation.P), prolongation, prolongation.translations(), prolongation.near_null_modes())
     prolongation = interior_prolongation(V, rve.box)
     restricted = []
     for mode in rigid_body_modes(V):

@@ -33,7 +33,8 @@ class SolverOptions:
         direct MUMPS factorisation (best for small or very ill-conditioned problems).
     rtol : float
         Relative residual tolerance of CG, in (0, 1). Effective moduli come from an energy
-        form whose error is quadratic in the solver error, so 1e-6 already gives ~1e-10.
+        form whose error is quadratic in the solver error: measured on a 3.2e5-dof P2 sphere
+        RVE, rtol 1e-5 gives C to 4e-10 and 1e-6 to ~1e-11 relative (against 1e-8).
     max_iterations : int
         Krylov iteration cap.
     petsc_options : mapping
@@ -41,7 +42,7 @@ class SolverOptions:
     """
 
     method: str = "cg-gamg"
-    rtol: float = 1e-8
+    rtol: float = 1e-6
     max_iterations: int = 2000
     petsc_options: Mapping[str, str | int | float] = field(default_factory=dict)
 
@@ -72,6 +73,7 @@ class SolverOptions:
                 "pc_type": "gamg",
                 "pc_gamg_type": "agg",
                 "pc_gamg_agg_nsmooths": 1,
+                "pc_gamg_threshold": 0.01,  # measured: P2 iterations 33 -> 25, total -6 %
                 "mg_levels_ksp_type": "chebyshev",
                 "mg_levels_pc_type": "jacobi",
             }
@@ -96,17 +98,23 @@ class LinearSolver:
         self.ksp = PETSc.KSP().create(A.getComm())
         self.ksp.setOperators(A)
         self.ksp.setOptionsPrefix(self.prefix)
+        self._keys = [f"{self.prefix}{key}" for key in options.petsc(singular)]
         db = PETSc.Options()
         for key, value in options.petsc(singular).items():
             db[f"{self.prefix}{key}"] = value
         self.ksp.setFromOptions()
-        for key in options.petsc(singular):
-            db.delValue(f"{self.prefix}{key}")
         self.null_space = A.getNullSpace() if singular else None
 
     def setup(self) -> None:
-        """Build the preconditioner (AMG hierarchy or factorisation)."""
+        """Build the preconditioner (AMG hierarchy or factorisation).
+
+        The options stay in PETSc's database until here: the multigrid levels read theirs
+        (``mg_levels_*``) only when the hierarchy is built.
+        """
         self.ksp.setUp()
+        db = PETSc.Options()
+        for key in self._keys:
+            db.delValue(key)
 
     def solve(self, b: PETSc.Vec, x: PETSc.Vec, label: str = "") -> int:
         """Solve ``A x = b``; return the iteration count.

@@ -8,9 +8,10 @@ import numpy as np
 
 import meshing.fenicsx  # noqa: F401
 import dolfinx
+import dolfinx.fem.petsc
 from petsc4py import PETSc
 
-__all__ = ["rigid_body_modes", "orthonormalize"]
+__all__ = ["rigid_body_modes", "rigid_mode_fields", "orthonormalize"]
 
 
 def orthonormalize(vectors: Sequence[PETSc.Vec]) -> list[PETSc.Vec]:
@@ -20,6 +21,34 @@ def orthonormalize(vectors: Sequence[PETSc.Vec]) -> list[PETSc.Vec]:
             v.axpy(-v.dot(u), u)
         v.normalize()
     return list(vectors)
+
+
+def rigid_mode_fields(x: np.ndarray, comm) -> list[np.ndarray]:
+    """Translations and infinitesimal rotations (about the centroid) sampled at points ``x``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (n, dim)
+        Locally owned point coordinates (nm).
+    comm : MPI.Comm
+        Communicator over which the centroid is taken.
+
+    Returns
+    -------
+    list of numpy.ndarray, shape (n, dim)
+        ``dim`` translations then 1 (2D) or 3 (3D) rotations.
+    """
+    n, dim = x.shape
+    x = x - comm.allreduce(x.sum(axis=0)) / max(comm.allreduce(n), 1)
+    fields = [np.tile(np.eye(dim)[c], (n, 1)) for c in range(dim)]
+    zero = np.zeros(n)
+    if dim == 2:
+        return fields + [np.column_stack([-x[:, 1], x[:, 0]])]
+    return fields + [
+        np.column_stack([-x[:, 1], x[:, 0], zero]),
+        np.column_stack([zero, -x[:, 2], x[:, 1]]),
+        np.column_stack([x[:, 2], zero, -x[:, 0]]),
+    ]
 
 
 def rigid_body_modes(V: dolfinx.fem.FunctionSpace) -> list[PETSc.Vec]:
@@ -37,18 +66,8 @@ def rigid_body_modes(V: dolfinx.fem.FunctionSpace) -> list[PETSc.Vec]:
     dim = V.mesh.geometry.dim
     num_owned = V.dofmap.index_map.size_local
     x = V.tabulate_dof_coordinates()[:num_owned, :dim]
-    x = x - V.mesh.comm.allreduce(x.sum(axis=0)) / max(V.mesh.comm.allreduce(num_owned), 1)
-    fields = [np.eye(dim)[c] * np.ones((num_owned, 1)) for c in range(dim)]
-    if dim == 2:
-        fields.append(np.column_stack([-x[:, 1], x[:, 0]]))
-    else:
-        fields += [
-            np.column_stack([-x[:, 1], x[:, 0], np.zeros(num_owned)]),
-            np.column_stack([np.zeros(num_owned), -x[:, 2], x[:, 1]]),
-            np.column_stack([x[:, 2], np.zeros(num_owned), -x[:, 0]]),
-        ]
     modes = []
-    for values in fields:
+    for values in rigid_mode_fields(x, V.mesh.comm):
         v = dolfinx.fem.petsc.create_vector(V)
         v.array[: num_owned * dim] = values.ravel()
         modes.append(v)

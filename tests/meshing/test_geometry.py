@@ -84,3 +84,9 @@ def test_bad_mesh_settings_are_refused(kwargs, message):
 def test_shape_of_the_wrong_dimension_is_refused():
     with pytest.raises(ValueError, match="is 2D but the box is 3D"):
         PeriodicGeometry(Box((1, 1, 1)), "matrix", (Ball("p", (0.5, 0.5), 0.1),))
+
+
+def test_hxt_is_refused_for_layered_geometry():
+    geometry = laminate_geometry([3.0, 1.0], ["a", "b"], width=(4.0, 4.0))
+    with pytest.raises(ValueError, match="algorithm_3d='hxt' does not keep the element size inside thin layers"):
+        check_resolution(geometry, MeshSettings(size=0.3, algorithm_3d="hxt"))
