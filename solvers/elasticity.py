@@ -19,7 +19,14 @@ from meshing.rve import RVE
 from solvers.materials import Material
 from solvers.voigt import plane_strain
 
-__all__ = ["voigt_strain", "phase_stiffness", "check_materials", "stiffness_form", "voigt_stress_form"]
+__all__ = [
+    "voigt_strain",
+    "phase_stiffness",
+    "check_materials",
+    "stiffness_form",
+    "stiffness_action_form",
+    "voigt_stress_form",
+]
 
 
 def voigt_strain(u: ufl.core.expr.Expr, dim: int) -> ufl.core.expr.Expr:
@@ -48,18 +55,29 @@ def check_materials(rve: RVE, materials: Mapping[str, Material]) -> None:
         )
 
 
-def stiffness_form(V: fem.FunctionSpace, rve: RVE, materials: Mapping[str, Material]) -> fem.Form:
-    """Bilinear form ``sum_phases integral eps(u) . C_phase . eps(v)`` (GPa nm^dim per unit strain^2)."""
+def _energy_density_form(u, v, rve: RVE, materials: Mapping[str, Material]):
     check_materials(rve, materials)
-    u, v = ufl.TrialFunction(V), ufl.TestFunction(V)
     dx = ufl.Measure("dx", domain=rve.mesh, subdomain_data=rve.cell_tags)
     dim = rve.dim
-    a = None
+    terms = []
     for phase, tag in rve.phases.items():
         C = fem.Constant(rve.mesh, phase_stiffness(materials[phase], dim))
-        term = ufl.dot(ufl.dot(C, voigt_strain(u, dim)), voigt_strain(v, dim)) * dx(tag)
-        a = term if a is None else a + term
-    return fem.form(a)
+        terms.append(ufl.dot(ufl.dot(C, voigt_strain(u, dim)), voigt_strain(v, dim)) * dx(tag))
+    return sum(terms[1:], terms[0])
+
+
+def stiffness_form(V: fem.FunctionSpace, rve: RVE, materials: Mapping[str, Material]) -> fem.Form:
+    """Bilinear form ``sum_phases integral eps(u) . C_phase . eps(v)`` on ``V`` (GPa nm^dim per unit strain^2)."""
+    return fem.form(_energy_density_form(ufl.TrialFunction(V), ufl.TestFunction(V), rve, materials))
+
+
+def stiffness_action_form(u: fem.Function, test_space: fem.FunctionSpace, rve: RVE, materials: Mapping[str, Material]) -> fem.Form:
+    """Linear form ``v -> sum_phases integral eps(u) . C_phase . eps(v)``: the action ``K u`` on ``test_space``.
+
+    ``u`` may live in another space on the same mesh (e.g. the affine field ``E.x`` acting on
+    periodic test functions).
+    """
+    return fem.form(_energy_density_form(u, ufl.TestFunction(test_space), rve, materials))
 
 
 def voigt_stress_form(V: fem.FunctionSpace, stress: fem.Constant) -> fem.Form:

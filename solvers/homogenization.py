@@ -6,11 +6,14 @@ Boundary conditions
 * ``"kubc"``: ``u = E.x`` on the whole boundary (kinematic uniform BC, an upper bound).
 * ``"subc"``: traction ``Sigma.n`` on the whole boundary (static uniform BC, a lower bound).
 
-All three share one path: the free unknowns ``a`` map to all dofs through a prolongation
-``P`` (identity for SUBC), the operator ``A = P^T K P`` is assembled once and its
-preconditioner set up once for the 6 (3D) or 3 (2D) load cases. Effective moduli come from
-the energy form ``C_IJ = u_I . K u_J / V`` (``S_IJ`` for SUBC), whose error is quadratic in
-the solver error. Units: nm, GPa; Voigt convention of :mod:`solvers.voigt`.
+The unknown is the fluctuation ``w = u - E.x``: in the periodic space of
+:mod:`solvers.periodic` (operator ``P^T K P``, null space the rigid translations), or in the
+ordinary space with ``w = 0`` on the boundary (KUBC); SUBC solves for ``u`` under the
+traction load, with the six rigid-body modes as null space. The operator is assembled once
+and its preconditioner set up once for the 6 (3D) or 3 (2D) load cases. Effective moduli come
+from energy forms, ``C_IJ = u_I . K u_J / V`` (for SUBC the stationary complementary form
+``S_IJ``), whose error is quadratic in the solver error. Units: nm, GPa; Voigt convention of
+:mod:`solvers.voigt`.
 """
 
 from __future__ import annotations
@@ -30,12 +33,12 @@ from petsc4py import PETSc
 
 from meshing.rve import RVE
 from solvers.bounds import hashin_shtrikman_bulk, hashin_shtrikman_shear, reuss_average, voigt_average
-from solvers.elasticity import phase_stiffness, stiffness_form, voigt_stress_form
+from solvers.elasticity import phase_stiffness, stiffness_action_form, stiffness_form, voigt_stress_form
 from solvers.engineering import engineering_constants
 from solvers.linear_solver import LinearSolver, SolverOptions
 from solvers.materials import Material
-from solvers.nullspace import orthonormalize, rigid_body_modes
-from solvers.periodic import Prolongation, interior_prolongation, periodic_prolongation
+from solvers.nullspace import rigid_body_modes
+from solvers.periodic import PeriodicSpace, periodic_space
 from solvers.voigt import unit_strain_tensor, unit_stress_tensor, voigt_labels
 
 __all__ = ["BOUNDARY_CONDITIONS", "StiffnessResult", "effective_stiffness", "reference_bounds"]
@@ -138,62 +141,62 @@ def reference_bounds(
     return voigt, reuss, hs
 
 
-def _affine_field(V: fem.FunctionSpace, E: np.ndarray) -> fem.Function:
-    u = fem.Function(V)
-    u.interpolate(lambda x: E @ x[: E.shape[0]])
-    return u
-
-
 def _timed(comm: MPI.Comm, start: float) -> float:
     return comm.allreduce(MPI.Wtime() - start, op=MPI.MAX)
 
 
 @dataclass
-class _ReducedSystem:
-    """``A = P^T K P`` with its null space (exact) and near-null space (for AMG)."""
+class _Problem:
+    """The operator of one boundary condition with its space, null spaces and constraints."""
 
-    A: PETSc.Mat
-    prolongation: Prolongation | None
+    space: fem.FunctionSpace
+    periodic: PeriodicSpace | None
+    dirichlet: list[fem.DirichletBC]
     null_modes: list[PETSc.Vec]
     near_null: list[PETSc.Vec]
 
 
-def _reduced_system(K: PETSc.Mat, V: fem.FunctionSpace, rve: RVE, bc: str) -> _ReducedSystem:
-    if bc == "subc":
-        modes = rigid_body_modes(V)
-        return _ReducedSystem(K, None, modes, modes)
+def _problem(V: fem.FunctionSpace, rve: RVE, bc: str) -> _Problem:
+    """Space of the unknown, constraints and (near-)null spaces for ``bc`` (no assembly)."""
     if bc == "periodic":
-        prolongation = periodic_prolongation(V, rve.box)
-        return _ReducedSystem(K.ptap(prolongation.P), prolongation, prolongation.translations(), prolongation.near_null_modes())
-    prolongation = interior_prolongation(V, rve.box)
-    restricted = []
-    for mode in rigid_body_modes(V):
-        r = prolongation.reduced_vector()
-        prolongation.P.multTranspose(mode, r)
-        restricted.append(r)
-    return _ReducedSystem(K.ptap(prolongation.P), prolongation, [], orthonormalize(restricted))
+        periodic = periodic_space(V, rve.box)
+        return _Problem(periodic.space, periodic, [], periodic.translations(), periodic.near_null_modes())
+    modes = rigid_body_modes(V)
+    if bc == "subc":
+        return _Problem(V, None, [], modes, modes)
+    rve.mesh.topology.create_connectivity(rve.dim - 1, rve.dim)
+    boundary = dolfinx.mesh.exterior_facet_indices(rve.mesh.topology)
+    dofs = fem.locate_dofs_topological(V, rve.dim - 1, boundary)
+    fixed = fem.dirichletbc(np.zeros(rve.dim), dofs, V)
+    return _Problem(V, None, [fixed], [], modes)
 
 
 def _strain_driven(
-    K: PETSc.Mat, V: fem.FunctionSpace, system: _ReducedSystem, linear: LinearSolver, labels: tuple[str, ...], bc: str
+    problem: _Problem, V: fem.FunctionSpace, rve: RVE, materials: Mapping[str, Material],
+    linear: LinearSolver, labels: tuple[str, ...], bc: str,
 ) -> tuple[list[fem.Function], list[fem.Function], list[int]]:
-    """Solve ``A a = -P^T K (E_I.x)`` per unit strain; return displacements, fluctuations, iterations."""
-    P = system.prolongation.P
-    dim = V.mesh.geometry.dim
-    a, b, Ku = system.A.createVecRight(), system.A.createVecLeft(), K.createVecLeft()
+    """Solve ``A w = -a(E_I.x, v)`` per unit strain; return displacements, fluctuations, iterations."""
+    dim = rve.dim
+    affine = fem.Function(V)
+    load = stiffness_action_form(affine, problem.space, rve, materials)
+    unknown = fem.Function(problem.space)
     displacements, fluctuations, iterations = [], [], []
     for I, label in enumerate(labels):
-        u = _affine_field(V, unit_strain_tensor(I, dim))
-        K.mult(u.x.petsc_vec, Ku)
-        P.multTranspose(Ku, b)
+        E = unit_strain_tensor(I, dim)
+        affine.interpolate(lambda x: E @ x[:dim])
+        b = dolfinx.fem.petsc.assemble_vector(load)
+        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         b.scale(-1.0)
-        a.set(0.0)
-        iterations.append(linear.solve(b, a, label=f"{bc} {label}"))
+        dolfinx.fem.petsc.set_bc(b, problem.dirichlet)
+        iterations.append(linear.solve(b, unknown.x.petsc_vec, label=f"{bc} {label}"))
+        unknown.x.scatter_forward()
         w = fem.Function(V, name=f"w_{label}")
-        P.mult(a, w.x.petsc_vec)
-        w.x.scatter_forward()
-        u.x.petsc_vec.axpy(1.0, w.x.petsc_vec)
-        u.x.scatter_forward()
+        if problem.periodic is not None:
+            problem.periodic.prolong(unknown, w)
+        else:
+            w.x.array[:] = unknown.x.array
+        u = fem.Function(V)
+        u.x.array[:] = affine.x.array + w.x.array
         displacements.append(u)
         fluctuations.append(w)
         log.info("load case %s: %d iterations", label, iterations[-1])
@@ -220,22 +223,29 @@ def _stress_driven(
     return displacements, loads, iterations
 
 
-def _energy_matrix(K: PETSc.Mat, displacements: list[fem.Function], loads: list[PETSc.Vec] | None, volume: float) -> np.ndarray:
+def _energy_matrix(
+    V: fem.FunctionSpace, rve: RVE, materials: Mapping[str, Material],
+    displacements: list[fem.Function], loads: list[PETSc.Vec] | None,
+) -> np.ndarray:
     """``u_I . K u_J / V``, or for stress-driven loads ``(u_I . b_J + u_J . b_I - u_I . K u_J) / V``.
 
     Both are stationary at the exact solution, so their error is quadratic in the solver error.
+    ``K u_J`` is assembled as the action of the stiffness on ``u_J`` (no matrix needed).
     """
+    acting = fem.Function(V)
+    action = stiffness_action_form(acting, V, rve, materials)
     n = len(displacements)
     energy = np.zeros((n, n))
-    Ku = K.createVecLeft()
     for J, uJ in enumerate(displacements):
-        K.mult(uJ.x.petsc_vec, Ku)
+        acting.x.array[:] = uJ.x.array
+        Ku = dolfinx.fem.petsc.assemble_vector(action)
+        Ku.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         for I, uI in enumerate(displacements):
             energy[I, J] = uI.x.petsc_vec.dot(Ku)
     if loads is not None:
         work = np.array([[uI.x.petsc_vec.dot(bJ) for bJ in loads] for uI in displacements])
         energy = work + work.T - energy
-    return 0.5 * (energy + energy.T) / volume
+    return 0.5 * (energy + energy.T) / rve.box.volume
 
 
 def effective_stiffness(
@@ -274,19 +284,19 @@ def effective_stiffness(
 
     start = MPI.Wtime()
     V = fem.functionspace(rve.mesh, ("Lagrange", degree, (dim,)))
-    K = dolfinx.fem.petsc.assemble_matrix(stiffness_form(V, rve, materials))
-    K.assemble()
-    timings["assemble"] = _timed(comm, start)
-
-    start = MPI.Wtime()
-    system = _reduced_system(K, V, rve, bc)
-    if system.null_modes:
-        system.A.setNullSpace(PETSc.NullSpace().create(vectors=system.null_modes, comm=comm))
-    system.A.setNearNullSpace(PETSc.NullSpace().create(vectors=system.near_null, comm=comm))
+    problem = _problem(V, rve, bc)
     timings["constraint"] = _timed(comm, start)
 
     start = MPI.Wtime()
-    linear = LinearSolver(system.A, solver, singular=bool(system.null_modes))
+    A = dolfinx.fem.petsc.assemble_matrix(stiffness_form(problem.space, rve, materials), bcs=problem.dirichlet)
+    A.assemble()
+    if problem.null_modes:
+        A.setNullSpace(PETSc.NullSpace().create(vectors=problem.null_modes, comm=comm))
+    A.setNearNullSpace(PETSc.NullSpace().create(vectors=problem.near_null, comm=comm))
+    timings["assemble"] = _timed(comm, start)
+
+    start = MPI.Wtime()
+    linear = LinearSolver(A, solver, singular=bool(problem.null_modes))
     linear.setup()
     timings["setup"] = _timed(comm, start)
 
@@ -295,13 +305,13 @@ def effective_stiffness(
         displacements, loads, iterations = _stress_driven(V, linear, labels)
         fields = displacements
     else:
-        displacements, fields, iterations = _strain_driven(K, V, system, linear, labels, bc)
+        displacements, fields, iterations = _strain_driven(problem, V, rve, materials, linear, labels, bc)
         loads = None
     timings["solve"] = _timed(comm, start)
     linear.destroy()
 
     start = MPI.Wtime()
-    energy = _energy_matrix(K, displacements, loads, rve.box.volume)
+    energy = _energy_matrix(V, rve, materials, displacements, loads)
     C = np.linalg.inv(energy) if bc == "subc" else energy
     timings["moduli"] = _timed(comm, start)
 

@@ -20,7 +20,7 @@ from solvers.bounds import laminate_isotropic
 from solvers.homogenization import effective_stiffness
 from solvers.linear_solver import SolverOptions
 from solvers.material_library import library_material
-from solvers.periodic import periodic_prolongation
+from solvers.periodic import periodic_space
 
 pytestmark = [
     pytest.mark.mpi,
@@ -84,7 +84,7 @@ def test_non_periodic_mesh_is_refused_on_every_rank():
     x[on_face, 1] += 1e-3
     V = fem.functionspace(domain, ("Lagrange", 1, (3,)))
     with pytest.raises(RuntimeError, match="mesh is not periodic"):
-        periodic_prolongation(V, Box((1.0, 1.0, 1.0)))
+        periodic_space(V, Box((1.0, 1.0, 1.0)))
 
 
 def test_cli_run_writes_one_results_folder_under_mpi():
