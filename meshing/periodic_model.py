@@ -150,7 +150,7 @@ def _make_periodic(box: Box) -> None:
             bb = list(gmsh.model.getBoundingBox(box.dim - 1, tag))
             bb[axis] -= box.lengths[axis]
             bb[axis + 3] -= box.lengths[axis]
-            match = [t for t, lb in low_boxes.items() if max(abs(a - b) for a, b in zip(lb, bb)) < tol]
+            match = [t for t, lb in low_boxes.items() if max(abs(a - b) for a, b in zip(lb, bb, strict=True)) < tol]
             if len(match) != 1:
                 raise RuntimeError(
                     f"geometry is not periodic: boundary entity {tag} on {_AXES[axis]}={box.lengths[axis]:g} nm "

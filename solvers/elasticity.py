@@ -12,7 +12,6 @@ import numpy as np
 import ufl
 
 import meshing.fenicsx  # noqa: F401
-import dolfinx
 from dolfinx import fem
 
 from meshing.rve import RVE

@@ -39,7 +39,7 @@ from solvers.linear_solver import LinearSolver, SolverOptions
 from solvers.materials import Material
 from solvers.nullspace import rigid_body_modes
 from solvers.periodic import PeriodicSpace, periodic_space
-from solvers.voigt import unit_strain_tensor, unit_stress_tensor, voigt_labels
+from solvers.voigt import unit_strain_tensor, voigt_labels
 
 __all__ = ["BOUNDARY_CONDITIONS", "StiffnessResult", "effective_stiffness", "reference_bounds"]
 
@@ -183,7 +183,7 @@ def _strain_driven(
     displacements, fluctuations, iterations = [], [], []
     for I, label in enumerate(labels):
         E = unit_strain_tensor(I, dim)
-        affine.interpolate(lambda x: E @ x[:dim])
+        affine.interpolate(lambda x, E=E: E @ x[:dim])
         b = dolfinx.fem.petsc.assemble_vector(load)
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         b.scale(-1.0)
@@ -253,7 +253,7 @@ def effective_stiffness(
     materials: Mapping[str, Material],
     bc: str = "periodic",
     degree: int = 1,
-    solver: SolverOptions = SolverOptions(),
+    solver: SolverOptions | None = None,
 ) -> StiffnessResult:
     """Effective stiffness of an RVE.
 
@@ -267,13 +267,14 @@ def effective_stiffness(
         Boundary condition (see the module docstring).
     degree : int
         Lagrange degree of the displacement, 1 to 3.
-    solver : SolverOptions
-        Linear solver.
+    solver : SolverOptions, optional
+        Linear solver (default: CG + GAMG, rtol 1e-6).
 
     Returns
     -------
     StiffnessResult
     """
+    solver = SolverOptions() if solver is None else solver
     if bc not in BOUNDARY_CONDITIONS:
         raise ValueError(f"bc='{bc}' is not known; allowed: {', '.join(BOUNDARY_CONDITIONS)}")
     if not (isinstance(degree, int) and 1 <= degree <= MAX_DEGREE):

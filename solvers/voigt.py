@@ -37,7 +37,6 @@ __all__ = [
     "rotation_from_euler",
     "plane_strain",
     "unit_strain_tensor",
-    "unit_stress_tensor",
 ]
 
 #: Tensor index pairs of the six Voigt components, in order 11, 22, 33, 23, 13, 12.
@@ -200,24 +199,3 @@ def unit_strain_tensor(component: int, dim: int) -> np.ndarray:
     else:
         E[i, j] = E[j, i] = 0.5
     return E
-
-
-def unit_stress_tensor(component: int, dim: int) -> np.ndarray:
-    """Macroscopic stress tensor of a unit Voigt stress component.
-
-    Parameters
-    ----------
-    component : int
-        Index into the Voigt order of ``voigt_labels(dim)``.
-    dim : int
-        2 or 3.
-
-    Returns
-    -------
-    numpy.ndarray, shape (dim, dim)
-        Symmetric stress (GPa) with the chosen component (and its transpose) equal to 1.
-    """
-    i, j = _voigt_pairs(dim)[component]
-    S = np.zeros((dim, dim))
-    S[i, j] = S[j, i] = 1.0
-    return S

@@ -53,7 +53,7 @@ def test_dilute_and_mori_tanaka_agree_to_first_order_in_fraction():
 
 def test_general_laminate_rule_reproduces_the_isotropic_closed_form():
     E, nu, c = [3.0, 70.0, 20.0], [0.35, 0.2, 0.3], [0.5, 0.3, 0.2]
-    general = laminate_stiffness([isotropic_stiffness(e, n) for e, n in zip(E, nu)], c, normal=2)
+    general = laminate_stiffness([isotropic_stiffness(e, n) for e, n in zip(E, nu, strict=True)], c, normal=2)
     assert np.allclose(general, laminate_isotropic(E, nu, c), rtol=1e-13, atol=1e-12)
 
 
