@@ -132,10 +132,10 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[s
     return result
 
 
-def _check_keys(section: str, table: Mapping[str, Any], allowed: set[str]) -> None:
+def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise ValueError(f"[{section}] has unknown keys {unknown}; allowed: {sorted(allowed)}")
+        raise ValueError(f"{where} has unknown keys {unknown}; allowed: {sorted(allowed)}")
 
 
 def _geometry(table: Mapping[str, Any]) -> tuple[str, PeriodicGeometry]:
@@ -145,7 +145,7 @@ def _geometry(table: Mapping[str, Any]) -> tuple[str, PeriodicGeometry]:
         raise ValueError(f"[geometry] kind={kind!r} is not known; allowed: {sorted(GEOMETRIES)}")
     make = GEOMETRIES[kind]
     allowed = set(inspect.signature(make).parameters)
-    _check_keys(f"geometry] kind='{kind}' [", params, allowed)
+    _check_keys(f"[geometry] kind='{kind}'", params, allowed)
     try:
         return kind, make(**params)
     except TypeError as exc:
@@ -165,7 +165,7 @@ def parse_case(data: Mapping[str, Any], name: str = "case") -> Case:
         Naming the parameter, its value and what is allowed.
     """
     data = dict(data)
-    _check_keys("case", data, _SECTIONS)
+    _check_keys("the case", data, _SECTIONS)
     for section in ("geometry", "materials", "mesh"):
         if not isinstance(data.get(section), Mapping):
             raise ValueError(f"the case needs a [{section}] table")
@@ -183,7 +183,7 @@ def parse_case(data: Mapping[str, Any], name: str = "case") -> Case:
     materials = {phase: material_from_spec(spec, label=phase) for phase, spec in materials_table.items()}
 
     mesh_table = dict(data["mesh"])
-    _check_keys("mesh", mesh_table, _MESH_KEYS)
+    _check_keys("[mesh]", mesh_table, _MESH_KEYS)
     if "size" not in mesh_table:
         raise ValueError("[mesh] needs 'size' (global element size in nm)")
     degree = mesh_table.pop("degree", 1)
@@ -196,7 +196,7 @@ def parse_case(data: Mapping[str, Any], name: str = "case") -> Case:
     check_resolution(geometry, mesh)
 
     analysis_table = dict(data.get("analysis", {}))
-    _check_keys("analysis", analysis_table, _ANALYSIS_KEYS)
+    _check_keys("[analysis]", analysis_table, _ANALYSIS_KEYS)
     analysis = analysis_table.get("type", "stiffness")
     if analysis not in ANALYSES:
         raise ValueError(f"[analysis] type={analysis!r} is not known; allowed: {', '.join(ANALYSES)}")
@@ -205,7 +205,7 @@ def parse_case(data: Mapping[str, Any], name: str = "case") -> Case:
         raise ValueError(f"[analysis] bc={bc!r} is not known; allowed: {', '.join(BOUNDARY_CONDITIONS)}")
 
     solver_table = dict(data.get("solver", {}))
-    _check_keys("solver", solver_table, _SOLVER_KEYS)
+    _check_keys("[solver]", solver_table, _SOLVER_KEYS)
     solver = SolverOptions(**solver_table)
     return Case(
         name=name,
