@@ -1,6 +1,7 @@
 """Read a results folder (see ``solvers/output.py``) into PyVista objects, without DOLFINx.
 
-Units: nm, GPa, g/cm^3 (as written in ``summary.json``).
+Units: nm, GPa, g/cm^3 (as written in ``summary.json``). Voigt order 11, 22, 33, 23, 13, 12
+(2D: 11, 22, 12) with engineering shear, as in the solver.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Results", "load_results"]
+__all__ = ["Results", "load_results", "VOIGT_PAIRS"]
+
+#: Tensor index pairs of the Voigt components 11, 22, 33, 23, 13, 12.
+VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,7 +29,8 @@ class Results:
     summary : dict
         Contents of ``summary.json``.
     grid : pyvista.UnstructuredGrid
-        The RVE mesh (ghost cells removed) with cell data ``phase`` and point data per load case.
+        The RVE mesh (ghost cells removed) with cell data ``phase`` and, per load case, point
+        data ``w_IJ`` / ``u_IJ`` (nm) and cell data ``strain_IJ``, ``stress_IJ``, ``von_mises_IJ``.
     phase_names : dict of int to str
         Phase tag -> phase name.
     """
@@ -44,6 +49,63 @@ class Results:
     def box(self) -> tuple[float, ...]:
         """Box lengths (nm)."""
         return tuple(self.summary["geometry"]["box"])
+
+    @property
+    def title(self) -> str:
+        """Case title."""
+        return self.summary.get("case", {}).get("title") or self.directory.name
+
+    @property
+    def load_cases(self) -> tuple[str, ...]:
+        """Load-case labels, e.g. ``("11", "22", ..., "12")``."""
+        return tuple(self.summary["voigt_order"])
+
+    @property
+    def strain_driven(self) -> bool:
+        """True for periodic/KUBC results (unit macro strain per load case), False for SUBC."""
+        return self.summary["bc"] != "subc"
+
+    @property
+    def C(self) -> np.ndarray:
+        """Effective Voigt stiffness (GPa)."""
+        return np.array(self.summary["C"])
+
+    def has_local_fields(self) -> bool:
+        """True when the folder holds cell strain/stress fields."""
+        return f"von_mises_{self.load_cases[0]}" in self.grid.cell_data
+
+    def macro_strain(self, load_case: str) -> np.ndarray:
+        """Macroscopic strain tensor (3x3) of a strain-driven load case (zero for SUBC)."""
+        E = np.zeros((3, 3))
+        if self.strain_driven:
+            i, j = int(load_case[0]) - 1, int(load_case[1]) - 1
+            E[i, j] = E[j, i] = 1.0 if i == j else 0.5
+        return E
+
+    def displacement(self, load_case: str) -> np.ndarray:
+        """Total displacement (nm) at the grid points for a load case: ``E.x + w`` or ``u``."""
+        key = f"w_{load_case}" if self.strain_driven else f"u_{load_case}"
+        values = np.asarray(self.grid.point_data[key])
+        if values.shape[1] < 3:
+            values = np.column_stack([values, np.zeros((values.shape[0], 3 - values.shape[1]))])
+        return values + np.asarray(self.grid.points) @ self.macro_strain(load_case).T
+
+    def cell_values(self, quantity: str, load_case: str) -> tuple[np.ndarray, str]:
+        """Cell values of "von_mises", "stress:IJ" or "strain:IJ" for a load case, and a label with units."""
+        grid = self.grid
+        unit = "GPa per unit strain" if self.strain_driven else "GPa per GPa"
+        if quantity == "von_mises":
+            return np.asarray(grid.cell_data[f"von_mises_{load_case}"]), f"von Mises stress, load {load_case} ({unit})"
+        name, _, component = quantity.partition(":")
+        if name not in ("stress", "strain") or len(component) != 2 or not set(component) <= set("123"):
+            raise ValueError(f"quantity '{quantity}' is not known; use 'von_mises', 'stress:IJ' or 'strain:IJ'")
+        i, j = int(component[0]) - 1, int(component[1]) - 1
+        values = np.asarray(grid.cell_data[f"{name}_{load_case}"]).reshape(-1, 3, 3)[:, i, j]
+        return values, f"{name} {component}, load {load_case}" + (f" ({unit})" if name == "stress" else "")
+
+    def phase_of_cells(self) -> np.ndarray:
+        """Phase tag of every cell."""
+        return np.asarray(self.grid.cell_data["phase"]).round().astype(int)
 
 
 def _without_ghosts(grid: Any) -> Any:
@@ -72,8 +134,7 @@ def load_results(directory: str | Path) -> Results:
     if not summary_path.is_file():
         raise FileNotFoundError(f"'{directory}' is not an amorfem results folder: no summary.json")
     summary = json.loads(summary_path.read_text())
-    fields = directory / summary["files"]["fields"]
-    data = pv.read(fields)
+    data = pv.read(directory / summary["files"]["fields"])
     grid = data.combine() if isinstance(data, pv.MultiBlock) else data
     grid = _without_ghosts(grid)
     phase_names = {int(tag): name for name, tag in summary["geometry"]["phases"].items()}

@@ -26,6 +26,9 @@ A case file (units: nm, GPa, g/cm^3)::
     method = "cg-gamg"              # "cg-gamg" | "mumps"
     rtol = 1e-6
 
+    [output]
+    local_fields = true             # cell strain, stress, von Mises of every load case
+
 Every value can be overridden from the command line with ``--set section.key=value``
 (the value is read as TOML, e.g. ``--set mesh.size=1.5`` or ``--set analysis.bc='"kubc"'``;
 a bare word is taken as a string).
@@ -55,7 +58,8 @@ from solvers.materials import Material
 __all__ = ["Case", "ANALYSES", "load_case", "parse_case", "apply_overrides"]
 
 ANALYSES = ("stiffness",)
-_SECTIONS = {"title", "geometry", "materials", "mesh", "analysis", "solver"}
+_SECTIONS = {"title", "geometry", "materials", "mesh", "analysis", "solver", "output"}
+_OUTPUT_KEYS = {"local_fields"}
 _MESH_KEYS = {"size", "degree", "phase_size", "curvature_elements", "algorithm_3d", "threads"}
 _ANALYSIS_KEYS = {"type", "bc"}
 _SOLVER_KEYS = {"method", "rtol", "max_iterations", "petsc_options"}
@@ -86,6 +90,8 @@ class Case:
     bc : str
         Boundary condition.
     solver : SolverOptions
+    local_fields : bool
+        Write cell strain/stress/von Mises fields of every load case (``[output] local_fields``).
     data : dict
         The case as read, with overrides applied (written back next to the results).
     """
@@ -100,6 +106,7 @@ class Case:
     analysis: str
     bc: str
     solver: SolverOptions
+    local_fields: bool
     data: dict[str, Any]
 
     @property
@@ -207,6 +214,12 @@ def parse_case(data: Mapping[str, Any], name: str = "case") -> Case:
     solver_table = dict(data.get("solver", {}))
     _check_keys("[solver]", solver_table, _SOLVER_KEYS)
     solver = SolverOptions(**solver_table)
+
+    output_table = dict(data.get("output", {}))
+    _check_keys("[output]", output_table, _OUTPUT_KEYS)
+    write_local = output_table.get("local_fields", True)
+    if not isinstance(write_local, bool):
+        raise ValueError(f"[output] local_fields={write_local!r} must be true or false")
     return Case(
         name=name,
         title=str(data.get("title", name)),
@@ -218,6 +231,7 @@ def parse_case(data: Mapping[str, Any], name: str = "case") -> Case:
         analysis=analysis,
         bc=bc,
         solver=solver,
+        local_fields=write_local,
         data=data,
     )
 

@@ -1,7 +1,13 @@
-"""Command line: ``amorfem run CASE.toml [--out DIR] [--set key=value ...] [--force]``.
+"""Command line of amorfem (units: nm, GPa, g/cm^3).
 
-Run it under MPI with ``mpirun -n N amorfem run ...``. Only rank 0 prints and writes shared
-files. Units: nm, GPa, g/cm^3.
+* ``amorfem run CASE.toml [--out DIR] [--set key=value ...] [--force]``: run a case (under MPI
+  with ``mpirun -n N amorfem run ...``; only rank 0 prints and writes shared files).
+* ``amorfem report DIR [DIR ...] [--out FILE]``: HTML report of a results folder, or a
+  side-by-side comparison of several.
+* ``amorfem view DIR``: interactive PyVista viewer when a display exists, otherwise the default
+  figures rendered into ``DIR/figures``.
+
+``report`` and ``view`` need neither MPI ranks nor DOLFINx: results can be looked at anywhere.
 """
 
 from __future__ import annotations
@@ -39,7 +45,47 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="recompute even if the results folder is up to date")
     run.add_argument("--no-picture", action="store_true", help="skip the PyVista picture of the RVE")
     run.add_argument("--quiet", action="store_true", help="print warnings and errors only")
+    report = commands.add_parser("report", help="HTML report of one results folder, or a comparison of several")
+    report.add_argument("directories", type=Path, nargs="+", help="results folders")
+    report.add_argument("--out", type=Path, default=Path("comparison.html"), help="comparison page (several folders)")
+    view = commands.add_parser("view", help="look at a results folder (interactive with a display)")
+    view.add_argument("directory", type=Path)
+    view.add_argument("--mode", default="cut", help="full | cut | slice | exploded | translucent")
+    view.add_argument("--field", default=None, help="show a local field: von_mises | stress:IJ | strain:IJ")
+    view.add_argument("--load-case", default=None, help="load case of --field (default: the first)")
+    view.add_argument("--tiles", type=int, nargs="+", default=None, help="periodic copies per axis, e.g. 2 2 2")
+    view.add_argument("--render", action="store_true", help="render the default figures even when a display exists")
     return parser
+
+
+def _report(args: argparse.Namespace) -> int:
+    from postprocess.report import write_comparison, write_report
+
+    for directory in args.directories:
+        print(f"amorfem: report {write_report(directory)}")
+    if len(args.directories) > 1:
+        print(f"amorfem: comparison {write_comparison(args.directories, args.out)}")
+    return 0
+
+
+def _view(args: argparse.Namespace) -> int:
+    import os
+
+    from postprocess.figures import render_figures
+    from postprocess.results import load_results
+    from postprocess.views import plot_field, plot_phases
+
+    results = load_results(args.directory)
+    if os.environ.get("DISPLAY") and not args.render:
+        if args.field:
+            plotter = plot_field(results, args.load_case or results.load_cases[0], args.field, interactive=True)
+        else:
+            plotter = plot_phases(results, mode=args.mode, tiles=tuple(args.tiles) if args.tiles else None, interactive=True)
+        plotter.show()
+        return 0
+    for name, path in render_figures(results, results.directory / "figures").items():
+        print(f"amorfem: {name}: {path}")
+    return 0
 
 
 def _run(args: argparse.Namespace, comm: MPI.Comm) -> int:
@@ -69,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     comm = MPI.COMM_WORLD
     _configure_logging(comm, verbose=not getattr(args, "quiet", False))
+    if args.command == "report":
+        return _report(args)
+    if args.command == "view":
+        return _view(args)
     try:
         return _run(args, comm)
     except Exception:

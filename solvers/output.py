@@ -7,7 +7,9 @@ Layout of ``DIR`` (units: nm, GPa, g/cm^3; stated again inside every file)::
                         inputs as run (overrides applied) with their digest
     rve.msh             gmsh mesh with physical names (phases, box faces)
     fields/fields.pvd   VTK (ParaView, PyVista): cell data "phase" (tag), point data per load
-                        case "w_<IJ>" (fluctuation, nm) or "u_<IJ>" (SUBC displacement, nm)
+                        case "w_<IJ>" (fluctuation, nm) or "u_<IJ>" (SUBC displacement, nm),
+                        and cell data "strain_<IJ>", "stress_<IJ>" (3x3, GPa per unit load)
+                        and "von_mises_<IJ>" (GPa) unless [output] local_fields = false
     rve.png             picture of the RVE coloured by phase
 
 Every file appears atomically (written to a temporary name, then renamed), and only rank 0

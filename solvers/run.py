@@ -15,6 +15,7 @@ from mpi4py import MPI
 from meshing.rve import build_rve
 from solvers.case import Case
 from solvers.homogenization import effective_stiffness
+from solvers.local_fields import local_fields
 from solvers.output import UNITS, read_summary, write_fields, write_json_atomic
 from solvers.versions import software_versions
 
@@ -67,7 +68,8 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
     rve = build_rve(case.geometry, case.mesh, comm, msh_path=directory / "rve.msh")
     log.info("%s: %s stiffness, P%d, %d ranks", case.name, case.bc, case.degree, comm.size)
     result = effective_stiffness(rve, case.materials, bc=case.bc, degree=case.degree, solver=case.solver)
-    pvd = write_fields(directory, rve, result.fields)
+    local = local_fields(rve, case.materials, result) if case.local_fields else None
+    pvd = write_fields(directory, rve, [*result.fields, *(local.functions if local else ())])
     timings = {"mesh": rve.mesh_seconds, **result.timings}
     timings["total"] = MPI.Wtime() - start
     summary: dict[str, Any] = {
@@ -87,6 +89,10 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
             "vertices": rve.mesh.topology.index_map(0).size_global,
         },
         **result.to_dict(),
+        "local_fields": None if local is None else {
+            "load": "unit macroscopic strain" if case.bc != "subc" else "unit macroscopic stress (GPa)",
+            "phase_averages": local.phase_averages,
+        },
         "software": software_versions(),
         "files": {"summary": "summary.json", "mesh": "rve.msh", "fields": str(pvd.relative_to(directory))},
     }

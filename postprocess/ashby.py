@@ -1,0 +1,148 @@
+"""Ashby chart: simulated designs among reference materials of the field.
+
+Reference data live in ``postprocess/data/ashby_reference.csv``: one row per material with a
+(min, max) range per property and the source of the numbers. The chart takes any two
+properties by column stem (``density``, ``E`` today; ``strength``, ``toughness`` when those
+analyses write them), so new axes need data, not code. Units: density g/cm^3, E GPa.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["REFERENCE_DATA", "AXIS_LABELS", "ReferenceMaterial", "reference_materials", "design_point", "plot_ashby"]
+
+REFERENCE_DATA = Path(__file__).with_name("data") / "ashby_reference.csv"
+
+#: Axis labels (with units) of the properties the chart knows.
+AXIS_LABELS = {"density": "density (g/cm$^3$)", "E": "Young's modulus E (GPa)"}
+
+FAMILY_COLOURS = {
+    "biological": "#009E73", "mineral": "#56B4E9", "amorphous": "#CC79A7", "2D crystal": "#0072B2",
+    "polymer": "#E69F00", "metal": "#7F7F7F",
+}
+
+
+@dataclass(frozen=True)
+class ReferenceMaterial:
+    """One row of the reference data: ranges ``{property: (min, max)}`` and their source."""
+
+    name: str
+    family: str
+    ranges: dict[str, tuple[float, float]]
+    source: str
+
+
+def reference_materials(path: str | Path = REFERENCE_DATA) -> list[ReferenceMaterial]:
+    """Read the reference table (comment lines start with #); every row must cite a source."""
+    lines = [line for line in Path(path).read_text().splitlines() if line and not line.startswith("#")]
+    rows = []
+    for row in csv.DictReader(lines):
+        if not row.get("source", "").strip():
+            raise ValueError(f"reference material '{row['name']}' in {path} has no source")
+        stems = {key[: -len("_min")] for key in row if key.endswith("_min")}
+        ranges = {s: (float(row[f"{s}_min"]), float(row[f"{s}_max"])) for s in stems if row[f"{s}_min"]}
+        rows.append(ReferenceMaterial(row["name"], row["family"], ranges, row["source"]))
+    return rows
+
+
+def design_point(summary: dict) -> dict[str, float]:
+    """Chart coordinates of a simulated design: density (g/cm^3) and the Young's modulus (GPa)
+    of the isotropic projection of its stiffness (3D) or the mean in-plane modulus (2D)."""
+    C = np.array(summary["C"])
+    if C.shape == (6, 6):
+        d, off, sh = np.trace(C[:3, :3]), C[0, 1] + C[0, 2] + C[1, 2], np.trace(C[3:, 3:])
+        K, G = (d + 2 * off) / 9, (d - off + 3 * sh) / 15
+        E = 9 * K * G / (3 * K + G)
+    else:
+        S = np.linalg.inv(C)
+        E = 0.5 * (1 / S[0, 0] + 1 / S[1, 1])
+    return {"density": float(summary["density"]), "E": float(E)}
+
+
+def _spread(ys: Sequence[float], xs: Sequence[float], gap: float = 0.055) -> list[float]:
+    """Label heights (log-spaced at least ``gap`` decades apart among labels at similar x)."""
+    logs = np.log10(np.asarray(ys, float))
+    order = np.argsort(logs)
+    placed = logs.copy()
+    for _ in range(50):
+        moved = False
+        for a, b in zip(order[:-1], order[1:], strict=True):
+            near = abs(np.log10(xs[a] / xs[b])) < 0.25
+            if near and placed[b] - placed[a] < gap:
+                push = (gap - (placed[b] - placed[a])) / 2
+                placed[a] -= push
+                placed[b] += push
+                moved = True
+        order = np.argsort(placed)
+        if not moved:
+            break
+    return list(10**placed)
+
+
+def plot_ashby(
+    designs: Sequence[dict] = (),
+    labels: Sequence[str] = (),
+    x: str = "density",
+    y: str = "E",
+    references: Sequence[ReferenceMaterial] | None = None,
+) -> Any:
+    """Log-log chart of property ``y`` against ``x``: reference ranges as boxes, designs as stars.
+
+    Parameters
+    ----------
+    designs : sequence of dict
+        ``summary.json`` contents of simulated cases.
+    labels : sequence of str
+        Their names.
+    x, y : str
+        Property stems (columns of the reference data).
+    references : sequence of ReferenceMaterial, optional
+        Default: the shipped table.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    references = reference_materials() if references is None else references
+    fig = Figure(figsize=(7.5, 5.5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    drawn_families = set()
+    anchors = []
+    for ref in references:
+        if x not in ref.ranges or y not in ref.ranges:
+            continue
+        (x0, x1), (y0, y1) = ref.ranges[x], ref.ranges[y]
+        x0, x1, y0, y1 = x0 / 1.02, x1 * 1.02, y0 / 1.04, y1 * 1.04  # a point datum still shows as a box
+        colour = FAMILY_COLOURS.get(ref.family, "#999999")
+        label = ref.family if ref.family not in drawn_families else None
+        drawn_families.add(ref.family)
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=colour, alpha=0.35, edgecolor=colour, label=label))
+        anchors.append((ref.name, x1, np.sqrt(y0 * y1)))
+    for (name, ax_x, ax_y), label_y in zip(anchors, _spread([a[2] for a in anchors], [a[1] for a in anchors]), strict=True):
+        ax.annotate(name, (ax_x, ax_y), xytext=(ax_x * 1.06, label_y), fontsize=7, va="center", color="#333333",
+                    arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.5} if abs(np.log10(label_y / ax_y)) > 0.01 else None)
+    for summary, label in zip(designs, labels, strict=True):
+        point = design_point(summary)
+        ax.plot(point[x], point[y], "*", ms=16, color="#D55E00", markeredgecolor="black")
+        ax.annotate(label, (point[x], point[y]), xytext=(-9, 9), textcoords="offset points", fontsize=8, weight="bold", ha="right")
+    ax.autoscale_view()
+    ax.set_xlim(0.8, 10)
+    ax.set_ylim(1, 400)
+    ax.set_xlabel(AXIS_LABELS.get(x, x))
+    ax.set_ylabel(AXIS_LABELS.get(y, y))
+    ax.grid(True, which="both", alpha=0.25)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title("simulated designs (stars) among reference materials", fontsize=10)
+    return fig

@@ -1,0 +1,148 @@
+"""The figures of a case: a registry that views and reports draw from.
+
+Each :class:`FigureSpec` says when it applies (``available``) and how to draw it into a PNG
+(``render``). A later analysis (stress-strain curves, damage, R-curves) adds its figures by
+appending specs to :data:`FIGURES`; the report and ``amorfem view`` pick them up unchanged.
+Units: nm, GPa.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from postprocess.results import Results
+
+__all__ = ["FigureSpec", "FIGURES", "render_figures"]
+
+WINDOW = (1024, 768)
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One kind of figure.
+
+    Attributes
+    ----------
+    name : str
+        File stem of the PNG.
+    caption : str
+        One sentence for reports.
+    available : callable
+        ``Results -> bool``: whether this case can show it.
+    render : callable
+        ``(Results, path) -> None``: draw the PNG.
+    """
+
+    name: str
+    caption: str
+    available: Callable[[Results], bool]
+    render: Callable[[Results, Path], None]
+
+
+def _screenshot(plotter, path: Path) -> None:
+    plotter.screenshot(str(path))
+    plotter.close()
+
+
+def _matplotlib(figure, path: Path) -> None:
+    figure.savefig(path, dpi=110)
+
+
+def _phases(mode: str, tiles: bool = False) -> Callable[[Results, Path], None]:
+    def render(results: Results, path: Path) -> None:
+        from postprocess.views import plot_phases
+
+        reps = None if not tiles else (3,) * results.dim if results.dim == 2 else (2, 2, 2)
+        _screenshot(plot_phases(results, mode=mode, tiles=reps, window_size=WINDOW), path)
+
+    return render
+
+
+def _field(load_case: Callable[[Results], str]) -> Callable[[Results, Path], None]:
+    def render(results: Results, path: Path) -> None:
+        from postprocess.views import plot_field
+
+        _screenshot(plot_field(results, load_case(results), "von_mises", window_size=WINDOW), path)
+
+    return render
+
+
+def _shear_case(results: Results) -> str:
+    return results.load_cases[-1]
+
+
+def _directional(results: Results, path: Path) -> None:
+    from postprocess.plots import plot_directional_modulus
+
+    _matplotlib(plot_directional_modulus(results.C, title=f"{results.title}: directional Young's modulus (GPa)"), path)
+
+
+def _histogram(results: Results, path: Path) -> None:
+    from postprocess.plots import plot_stress_histograms
+
+    _matplotlib(plot_stress_histograms(results, results.load_cases[0]), path)
+
+
+def _bounds(results: Results, path: Path) -> None:
+    from postprocess.plots import plot_moduli_with_bounds
+
+    _matplotlib(plot_moduli_with_bounds([results.summary], [results.title]), path)
+
+
+def _ashby(results: Results, path: Path) -> None:
+    from postprocess.ashby import plot_ashby
+
+    _matplotlib(plot_ashby([results.summary], [results.title]), path)
+
+
+def _always(results: Results) -> bool:
+    return True
+
+
+def _three_d(results: Results) -> bool:
+    return results.dim == 3
+
+
+def _local(results: Results) -> bool:
+    return results.has_local_fields()
+
+
+FIGURES: list[FigureSpec] = [
+    FigureSpec("phases", "The RVE coloured by phase, cut open so that inner phases show.", _always, _phases("cut")),
+    FigureSpec("exploded", "Exploded view: the phases pulled apart along the last axis.", _three_d, _phases("exploded")),
+    FigureSpec("slices", "Three orthogonal mid-plane slices through the RVE.", _three_d, _phases("slice")),
+    FigureSpec("tiled", "Periodic copies of the RVE: the material it stands for (matrix see-through).", _always,
+               _phases("translucent", tiles=True)),
+    FigureSpec("von_mises_axial", "Von Mises stress under the first macroscopic load case, on the deformed shape.",
+               _local, _field(lambda r: r.load_cases[0])),
+    FigureSpec("von_mises_shear", "Von Mises stress under the in-plane shear load case (12), on the deformed shape.",
+               _local, _field(_shear_case)),
+    FigureSpec("stress_histogram", "Volume-weighted von Mises stress per phase under the first load case: "
+               "which phase carries the load.", _local, _histogram),
+    FigureSpec("directional_modulus", "Young's modulus along every direction (plane-strain modulus in 2D).", _always,
+               _directional),
+    FigureSpec("bounds", "Effective moduli with their Voigt/Reuss (and Hashin-Shtrikman) bounds.", _always, _bounds),
+    FigureSpec("ashby", "The design on a modulus-density chart among reference materials of the field.", _always, _ashby),
+]
+
+
+def render_figures(results: Results, directory: str | Path, names: Sequence[str] | None = None) -> dict[str, Path]:
+    """Render the available figures of a case into ``directory`` (PNG, atomically); return name -> path."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    known = {spec.name for spec in FIGURES}
+    unknown = set(names or ()) - known
+    if unknown:
+        raise ValueError(f"figures {sorted(unknown)} are not known; known: {sorted(known)}")
+    written = {}
+    for spec in FIGURES:
+        if (names is not None and spec.name not in names) or not spec.available(results):
+            continue
+        path = directory / f"{spec.name}.png"
+        tmp = directory / f".{spec.name}.tmp.png"
+        spec.render(results, tmp)
+        tmp.replace(path)
+        written[spec.name] = path
+    return written

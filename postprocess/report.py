@@ -1,0 +1,201 @@
+"""Self-contained HTML reports of results folders (figures embedded as PNG data URIs).
+
+``write_report(DIR)`` writes ``DIR/report.html`` for one case: inputs, the effective stiffness
+and engineering constants with their bounds, phase-averaged stresses, every available figure
+of :data:`postprocess.figures.FIGURES`, timings and software versions.
+``write_comparison([DIR1, DIR2, ...], out)`` puts several cases side by side.
+Units: nm, GPa, g/cm^3 (stated in the page).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from postprocess.figures import FIGURES, render_figures
+from postprocess.results import Results, load_results
+
+__all__ = ["write_report", "write_comparison"]
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: .6em 0; font-size: .92em; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; }
+th { background: #f3f3f3; } td.name, th.name { text-align: left; }
+figure { display: inline-block; margin: .6em; vertical-align: top; max-width: 520px; }
+figure img { max-width: 100%; border: 1px solid #ddd; } figcaption { font-size: .85em; color: #555; }
+pre { background: #f7f7f7; padding: .8em; overflow-x: auto; font-size: .85em; }
+.units { color: #666; font-size: .9em; }
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]], first_is_name: bool = True) -> str:
+    head = "".join(f'<th class="name">{_e(h)}</th>' if i == 0 and first_is_name else f"<th>{_e(h)}</th>"
+                   for i, h in enumerate(header))
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            text = _number(cell) if isinstance(cell, float) else _e(cell)
+            cells.append(f'<td class="name">{text}</td>' if i == 0 and first_is_name else f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _image(path: Path, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<figure><img src="data:image/png;base64,{data}" alt="{_e(caption)}"><figcaption>{_e(caption)}</figcaption></figure>'
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+            f"<style>{STYLE}</style></head><body>{body}</body></html>\n")
+
+
+def _write_atomic(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+    return path
+
+
+def _stiffness_section(results: Results) -> str:
+    from postprocess.plots import moduli_with_bounds
+
+    s = results.summary
+    labels = results.load_cases
+    C = np.array(s["C"])
+    parts = ["<h2>Effective stiffness</h2>",
+             f'<p class="units">Voigt notation ({", ".join(labels)}), engineering shear strains; GPa. '
+             f"Boundary condition: {_e(s['bc'])}; Lagrange degree {s['degree']}.</p>",
+             _table(["C (GPa)", *labels], [[lab, *map(float, row)] for lab, row in zip(labels, C, strict=True)])]
+    bounds = moduli_with_bounds(s)
+    rows = [[name, v["value"], v["reuss"], v["voigt"], v.get("hs_lower", ""), v.get("hs_upper", "")] for name, v in bounds.items()]
+    parts += ["<h2>Engineering constants and bounds</h2>",
+              '<p class="units">Moduli in GPa. Reuss and Voigt columns are the same modulus of the Reuss and Voigt '
+              "tensors of the phases (rigorous bounds); HS: Hashin-Shtrikman bounds on the bulk modulus "
+              "(isotropic phases).</p>",
+              _table(["modulus", "value", "Reuss", "Voigt", "HS lower", "HS upper"], rows),
+              _table(["constant", "value"], [[k, float(v)] for k, v in s["engineering"].items()])]
+    return "".join(parts)
+
+
+def _material_section(results: Results) -> str:
+    s = results.summary
+    rows = []
+    for phase, material in s["materials"].items():
+        rows.append([phase, material["name"], material.get("E_GPa", "anisotropic"), material.get("nu", ""),
+                     material["density_g_cm3"], s["volume_fractions"].get(phase, 0.0),
+                     s["geometry"]["geometric_volume_fractions"].get(phase, 0.0), material["source"]])
+    table = _table(["phase", "material", "E (GPa)", "nu", "density (g/cm3)", "fraction (meshed)", "fraction (CAD)", "source"], rows)
+    return f"<h2>Phases</h2>{table}<p>Effective density: {_number(s['density'])} g/cm<sup>3</sup>.</p>"
+
+
+def _local_section(results: Results) -> str:
+    local = results.summary.get("local_fields")
+    if not local:
+        return ""
+    rows = []
+    for load_case, phases in local["phase_averages"].items():
+        for phase, values in phases.items():
+            rows.append([f"{load_case} / {phase}", *map(float, values["stress"]), values["von_mises_mean"], values["von_mises_max"]])
+    header = ["load case / phase", *(f"σ{c}" for c in ("11", "22", "33", "23", "13", "12")), "mean von Mises", "max von Mises"]
+    return (f"<h2>Stress carried by each phase</h2><p class='units'>Volume averages per {_e(local['load'])}; GPa.</p>"
+            + _table(header, rows))
+
+
+def _run_section(results: Results) -> str:
+    s = results.summary
+    timings = [[k, float(v)] for k, v in s["timings"].items()]
+    software = [[k, v] for k, v in s["software"].items()]
+    size = f"{s['dofs']} displacement dofs, {s['mesh']['cells']} cells, {s['ranks']} MPI ranks"
+    return (f"<h2>Run</h2><p>{_e(size)}; CG iterations per load case: {_e(s['iterations'])}.</p>"
+            + _table(["phase", "seconds"], timings) + _table(["software", "version"], software))
+
+
+def write_report(directory: str | Path, figures: Sequence[str] | None = None) -> Path:
+    """Write ``directory/report.html`` (self-contained) and the figures into ``directory/figures``.
+
+    Parameters
+    ----------
+    directory : path
+        A results folder.
+    figures : sequence of str, optional
+        Figure names to include (default: every available one).
+
+    Returns
+    -------
+    pathlib.Path
+        The report.
+    """
+    results = load_results(directory)
+    written = render_figures(results, results.directory / "figures", figures)
+    captions = {spec.name: spec.caption for spec in FIGURES}
+    s = results.summary
+    inputs = json.dumps(s["case"]["inputs"], indent=2)
+    body = [f"<h1>{_e(results.title)}</h1>",
+            f"<p class='units'>amorfem results in <code>{_e(results.directory)}</code>. Units: lengths nm, "
+            "stresses and moduli GPa, density g/cm<sup>3</sup>.</p>",
+            _material_section(results), _stiffness_section(results), _local_section(results),
+            "<h2>Figures</h2>", *[_image(path, captions[name]) for name, path in written.items()],
+            "<h2>Inputs</h2>", f"<pre>{_e(inputs)}</pre>", _run_section(results)]
+    return _write_atomic(results.directory / "report.html", _page(results.title, "".join(body)))
+
+
+def write_comparison(directories: Sequence[str | Path], out: str | Path) -> Path:
+    """Write one HTML page comparing several results folders side by side.
+
+    Parameters
+    ----------
+    directories : sequence of path
+        Results folders.
+    out : path
+        The HTML file; its figures go to ``<out stem>_figures/`` beside it.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from postprocess.ashby import plot_ashby
+    from postprocess.plots import moduli_with_bounds, plot_directional_modulus, plot_moduli_with_bounds
+
+    cases = [load_results(d) for d in directories]
+    out = Path(out)
+    figure_dir = out.with_name(f"{out.stem}_figures")
+    figure_dir.mkdir(parents=True, exist_ok=True)
+    names = [r.title for r in cases]
+    summaries = [r.summary for r in cases]
+    images = []
+    for name, figure in (("bounds", plot_moduli_with_bounds(summaries, names)), ("ashby", plot_ashby(summaries, names))):
+        figure.savefig(figure_dir / f"{name}.png", dpi=110)
+        images.append(_image(figure_dir / f"{name}.png", {"bounds": "Effective moduli and their bounds, all cases.",
+                                                           "ashby": "All designs on the modulus-density chart."}[name]))
+    for k, r in enumerate(cases):
+        phases = render_figures(r, figure_dir / f"case{k}", ["phases"])["phases"]
+        images.append(_image(phases, f"{r.title}: phases"))
+        path = figure_dir / f"case{k}_directional.png"
+        plot_directional_modulus(r.C, title=r.title).savefig(path, dpi=90)
+        images.append(_image(path, f"{r.title}: directional Young's modulus (GPa)"))
+    tables = [moduli_with_bounds(s) for s in summaries]
+    moduli = list(dict.fromkeys(k for t in tables for k in t))
+    rows = [["density (g/cm3)", *[float(s["density"]) for s in summaries]],
+            ["boundary condition", *[s["bc"] for s in summaries]],
+            ["dofs", *[s["dofs"] for s in summaries]]]
+    rows += [[f"{m} (GPa)", *[float(t[m]["value"]) if m in t else "" for t in tables]] for m in moduli]
+    body = ["<h1>amorfem comparison</h1>", "<p class='units'>Units: GPa, g/cm<sup>3</sup>.</p>",
+            _table(["quantity", *names], rows), "<h2>Figures</h2>", *images]
+    return _write_atomic(out, _page("amorfem comparison", "".join(body)))

@@ -1,0 +1,39 @@
+"""Results folders for the post-processing tests, computed once per session (serial, small)."""
+
+import pytest
+from mpi4py import MPI
+
+from meshing import Ball, Box, MeshSettings, PeriodicGeometry
+from solvers.case import Case, parse_case
+from solvers.linear_solver import SolverOptions
+from solvers.material_library import library_material
+from solvers.run import run_case
+
+
+@pytest.fixture(scope="session")
+def sphere_results(tmp_path_factory):
+    """3D: a stiff isotropic sphere (E=70 GPa) in a soft matrix (E=3 GPa), 20 vol%, local fields."""
+    case = parse_case({
+        "title": "stiff sphere in soft glass",
+        "geometry": {"kind": "inclusions", "volume_fraction": 0.2, "box": [10.0, 10.0, 10.0]},
+        "materials": {"matrix": {"E": 3.0, "nu": 0.35, "density": 1.2}, "inclusion": {"E": 70.0, "nu": 0.2, "density": 2.5}},
+        "mesh": {"size": 1.5, "degree": 1},
+    }, name="sphere")
+    out = tmp_path_factory.mktemp("post") / "sphere"
+    run_case(case, out, comm=MPI.COMM_SELF)
+    return out
+
+
+@pytest.fixture(scope="session")
+def coated_wire_results(tmp_path_factory):
+    """2D: a 40 nm hydroxyapatite wire with a 2 nm amorphous ZrO2 coating in PVA (60 nm cell)."""
+    geometry = PeriodicGeometry(Box((60.0, 60.0)), "matrix",
+                                (Ball("coating", (30.0, 30.0), 22.0), Ball("wire", (30.0, 30.0), 20.0)))
+    materials = {"matrix": library_material("PVA"), "coating": library_material("amorphous_ZrO2"),
+                 "wire": library_material("hydroxyapatite")}
+    case = Case("coated_wire", "2 nm coating on a 40 nm wire", "custom", geometry, materials,
+                MeshSettings(size=3.0, phase_size={"coating": 0.6}), 1, "stiffness", "periodic", SolverOptions(),
+                True, {"geometry": "coated wire, built in tests/postprocess/conftest.py"})
+    out = tmp_path_factory.mktemp("post") / "coated_wire"
+    run_case(case, out, comm=MPI.COMM_SELF)
+    return out
