@@ -86,7 +86,7 @@ def _opened(part: Any, results: Results, mode: str, tag: int, order: int, box: t
         bounds = [v for length in box for v in (length / 2, 1.01 * length)]
         part = part.clip_box(bounds, invert=True, crinkle=False)
     if mode == "slice" and results.dim == 3:
-        return part.slice_orthogonal(x=box[0] / 2, y=box[1] / 2, z=box[2] / 2)
+        return part.slice_orthogonal(x=box[0] / 2, y=box[1] / 2, z=box[2] / 2).combine()
     if mode == "exploded":
         offset = np.zeros(3)
         offset[results.dim - 1] = 0.6 * order * box[-1]
@@ -227,7 +227,7 @@ def add_field(
             raise ValueError(f"phase '{phase}' is not in this result; phases: {sorted(tags)}")
         grid = grid.extract_cells(np.flatnonzero(results.phase_of_cells() == tags[phase]))
     if mode == "cut" and results.dim == 3:
-        grid = grid.clip_box([v for length in results.box for v in (length / 2, 1.5 * length)], invert=True, crinkle=True)
+        grid = grid.clip_box([v for length in results.box for v in (length / 2, 1.5 * length)], invert=True, crinkle=False)
     bar = {"title": label, "color": "black", "vertical": False, "position_x": 0.2, "position_y": 0.02,
            "width": 0.6, "height": 0.05, "title_font_size": 14, "label_font_size": 12}
     plotter.add_mesh(grid, scalars="shown", cmap=cmap, show_edges=False, scalar_bar_args=bar)

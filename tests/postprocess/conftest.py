@@ -25,6 +25,20 @@ def sphere_results(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def interlayer_results(tmp_path_factory):
+    """3D: aragonite tablets with a 0.3 nm protein interlayer (a laminate 5 x 5 x 5 nm)."""
+    case = parse_case({
+        "title": "tablet and thin interlayer",
+        "geometry": {"kind": "laminate", "thicknesses": [4.7, 0.3], "phases": ["tablet", "interlayer"], "width": [5.0, 5.0]},
+        "materials": {"tablet": "aragonite", "interlayer": "nacre_protein"},
+        "mesh": {"size": 0.8, "phase_size": {"interlayer": 0.1}},
+    }, name="interlayer")
+    out = tmp_path_factory.mktemp("post") / "interlayer"
+    run_case(case, out, comm=MPI.COMM_SELF)
+    return out
+
+
+@pytest.fixture(scope="session")
 def coated_wire_results(tmp_path_factory):
     """2D: a 40 nm hydroxyapatite wire with a 2 nm amorphous ZrO2 coating in PVA (60 nm cell)."""
     geometry = PeriodicGeometry(Box((60.0, 60.0)), "matrix",

@@ -110,6 +110,13 @@ def test_tiling_copies_the_cell_periodically(sphere_results):
     assert np.allclose(tiled.bounds, (0, 20, 0, 30, 0, 10))
 
 
+@pytest.mark.parametrize("mode", ["full", "cut", "exploded", "slice", "translucent"])
+def test_every_view_mode_shows_a_thin_interlayer(interlayer_results, mode):
+    results = load_results(interlayer_results)
+    image = _image(plot_phases(results, mode=mode, window_size=(400, 300), legend=False))
+    assert _pixels_like(image, _colours_by_name(results)["interlayer"]) > 200
+
+
 @pytest.mark.parametrize("mode", ["exploded", "slice", "translucent"])
 def test_other_view_modes_render(sphere_results, mode):
     image = _image(plot_phases(sphere_results, mode=mode, tiles=(2, 2, 2) if mode == "translucent" else None,
