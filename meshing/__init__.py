@@ -3,7 +3,8 @@
 Importing this package does not import DOLFINx; :mod:`meshing.rve` does, when a mesh is built.
 """
 
-from meshing.geometry import Ball, Box, PeriodicGeometry, Slab
+from meshing.geometry import Box, PeriodicGeometry, ThinFeature
+from meshing.shapes import Ball, Block, Cylinder, Prism, Slab
 from meshing.inclusions import inclusion_geometry, inclusions
 from meshing.laminate import laminate, laminate_geometry
 from meshing.settings import MeshSettings
@@ -17,10 +18,14 @@ GEOMETRIES = {
 __all__ = [
     "GEOMETRIES",
     "Ball",
+    "Block",
     "Box",
+    "Cylinder",
     "MeshSettings",
     "PeriodicGeometry",
+    "Prism",
     "Slab",
+    "ThinFeature",
     "inclusion_geometry",
     "inclusions",
     "laminate",

@@ -11,12 +11,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["Box", "Shape", "Slab", "Ball", "PeriodicGeometry"]
+__all__ = ["Box", "Shape", "ThinFeature", "PeriodicGeometry", "check_positive"]
 
 DimTags = list[tuple[int, int]]
 
 
-def _check_positive(name: str, value: float) -> None:
+def check_positive(name: str, value: float) -> None:
+    """Refuse a length that is not a positive finite number (nm), naming the parameter."""
     if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
         raise ValueError(f"{name}={value!r} is not allowed; must be a positive length in nm")
 
@@ -38,7 +39,7 @@ class Box:
         if len(lengths) not in (2, 3):
             raise ValueError(f"box lengths {list(lengths)} must have 2 (2D) or 3 (3D) entries")
         for axis, value in enumerate(lengths):
-            _check_positive(f"box[{axis}]", value)
+            check_positive(f"box[{axis}]", value)
         object.__setattr__(self, "lengths", lengths)
 
     @property
@@ -71,90 +72,29 @@ class Shape(Protocol):
 
 
 @dataclass(frozen=True)
-class Slab:
-    """A layer ``lower <= x_axis <= upper`` spanning the box in the other directions.
+class ThinFeature:
+    """A thin part of a phase that the mesh must resolve (2 elements through its thickness).
+
+    Shapes report their own thinnest dimension; a thin feature declares one that no single
+    shape shows, such as a coating (the gap between two cylinders) or an interlayer (the
+    matrix between tablets).
 
     Parameters
     ----------
     phase : str
-        Phase name.
-    axis : int
-        Normal axis (0, 1 or 2).
-    lower, upper : float
-        Position of the faces along ``axis`` (nm), ``lower < upper``.
-    box : Box
-        The cell it spans.
+        Phase the feature belongs to.
+    thickness : float
+        Its thickness (nm).
+    name : str
+        What it is, for error messages ("interlayer between tablet rows").
     """
 
     phase: str
-    axis: int
-    lower: float
-    upper: float
-    box: Box
+    thickness: float
+    name: str
 
     def __post_init__(self) -> None:
-        if self.axis not in range(self.box.dim):
-            raise ValueError(f"layer axis={self.axis} is outside 0..{self.box.dim - 1}")
-        _check_positive(f"thickness of layer '{self.phase}'", self.upper - self.lower)
-
-    def bounding_box(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        lo = [0.0] * self.box.dim
-        hi = list(self.box.lengths)
-        lo[self.axis], hi[self.axis] = self.lower, self.upper
-        return tuple(lo), tuple(hi)
-
-    def min_thickness(self) -> float:
-        return self.upper - self.lower
-
-    def volume(self) -> float:
-        return self.box.volume / self.box.lengths[self.axis] * (self.upper - self.lower)
-
-    def to_occ(self, occ: Any, box: Box) -> DimTags:
-        lo, hi = self.bounding_box()
-        size = [h - low for low, h in zip(lo, hi, strict=True)]
-        if box.dim == 2:
-            return [(2, occ.addRectangle(lo[0], lo[1], 0.0, size[0], size[1]))]
-        return [(3, occ.addBox(*lo, *size))]
-
-
-@dataclass(frozen=True)
-class Ball:
-    """A sphere (3D) or disc (2D).
-
-    Parameters
-    ----------
-    phase : str
-        Phase name.
-    center : tuple of float
-        Centre (nm), 2 or 3 coordinates; it may lie anywhere, the shape is wrapped
-        periodically where it crosses the box.
-    radius : float
-        Radius (nm), > 0.
-    """
-
-    phase: str
-    center: tuple[float, ...]
-    radius: float
-
-    def __post_init__(self) -> None:
-        _check_positive(f"radius of '{self.phase}'", self.radius)
-        object.__setattr__(self, "center", tuple(float(c) for c in self.center))
-
-    def bounding_box(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        return (tuple(c - self.radius for c in self.center), tuple(c + self.radius for c in self.center))
-
-    def min_thickness(self) -> float:
-        return 2 * self.radius
-
-    def volume(self) -> float:
-        if len(self.center) == 2:
-            return math.pi * self.radius**2
-        return 4 / 3 * math.pi * self.radius**3
-
-    def to_occ(self, occ: Any, box: Box) -> DimTags:
-        if len(self.center) == 2:
-            return [(2, occ.addDisk(*self.center, 0.0, self.radius, self.radius))]
-        return [(3, occ.addSphere(*self.center, self.radius))]
+        check_positive(f"thickness of the {self.name}", self.thickness)
 
 
 @dataclass(frozen=True)
@@ -171,20 +111,27 @@ class PeriodicGeometry:
         Phase of the space no shape covers; None when the shapes fill the box (laminates).
     shapes : tuple of Shape
         Phase shapes in painting order.
+    thin_features : tuple of ThinFeature
+        Thin parts the mesh must resolve beyond the shapes' own thinnest dimensions.
     """
 
     box: Box
     matrix_phase: str | None
     shapes: tuple[Any, ...] = field(default_factory=tuple)
+    thin_features: tuple[ThinFeature, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shapes", tuple(self.shapes))
+        object.__setattr__(self, "thin_features", tuple(self.thin_features))
         if self.matrix_phase is None and not self.shapes:
             raise ValueError("a periodic geometry needs a matrix phase or at least one shape")
         for shape in self.shapes:
             dims = len(shape.bounding_box()[0])
             if dims != self.box.dim:
                 raise ValueError(f"shape of phase '{shape.phase}' is {dims}D but the box is {self.box.dim}D")
+        for feature in self.thin_features:
+            if feature.phase not in self.phase_names:
+                raise ValueError(f"thin feature '{feature.name}' names phase '{feature.phase}', which is not in the geometry")
 
     @property
     def phase_names(self) -> tuple[str, ...]:

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from mpi4py import MPI
 
-from meshing.geometry import Ball, Box, PeriodicGeometry
+from meshing.geometry import Box, PeriodicGeometry
+from meshing.shapes import Ball
 from meshing.settings import MeshSettings
 
 __all__ = ["inclusion_geometry", "inclusions", "max_single_inclusion_fraction"]

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from mpi4py import MPI
 
-from meshing.geometry import Box, PeriodicGeometry, Slab
+from meshing.geometry import Box, PeriodicGeometry
+from meshing.shapes import Slab
 from meshing.settings import MeshSettings
 
 __all__ = ["laminate_geometry", "laminate"]

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import gmsh
 
-from meshing.geometry import Box, PeriodicGeometry, Slab
+from meshing.geometry import Box, PeriodicGeometry
+from meshing.shapes import Slab
 from meshing.settings import ELEMENTS_THROUGH_THICKNESS, SIZES_PER_THICKNESS, MeshSettings
 
 __all__ = ["GmshRVEInfo", "check_resolution", "build_periodic_model", "FACE_NAMES", "face_tag"]
@@ -68,21 +69,23 @@ def check_resolution(geometry: PeriodicGeometry, settings: MeshSettings) -> None
     ValueError
         Naming the phase, its thickness, the element size and the size needed.
     """
-    if geometry.box.dim == 3 and settings.algorithm_3d == "hxt" and any(isinstance(s, Slab) for s in geometry.shapes):
+    layered = any(isinstance(s, Slab) for s in geometry.shapes) or bool(geometry.thin_features)
+    if geometry.box.dim == 3 and settings.algorithm_3d == "hxt" and layered:
         raise ValueError(
             "mesh algorithm_3d='hxt' does not keep the element size inside thin layers; "
-            "use algorithm_3d='delaunay' for geometries with layers"
+            "use algorithm_3d='delaunay' for geometries with layers, coatings or interlayers"
         )
-    for shape in geometry.shapes:
-        thickness = shape.min_thickness()
-        h = settings.size_in(shape.phase)
+    features = [(s.phase, s.min_thickness(), f"phase '{s.phase}'") for s in geometry.shapes]
+    features += [(f.phase, f.thickness, f"{f.name} (phase '{f.phase}')") for f in geometry.thin_features]
+    for phase, thickness, what in features:
+        h = settings.size_in(phase)
         needed = thickness / SIZES_PER_THICKNESS
         if h > needed * (1 + 1e-9):
             raise ValueError(
-                f"mesh too coarse for phase '{shape.phase}': its thinnest feature is {thickness:.4g} nm "
+                f"mesh too coarse for {what}: its thinnest feature is {thickness:.4g} nm "
                 f"but the element size there is {h:.4g} nm; {ELEMENTS_THROUGH_THICKNESS} elements through "
                 f"the thickness need a size <= {needed:.4g} nm (thickness / {SIZES_PER_THICKNESS}; "
-                f"set mesh.phase_size.{shape.phase} = {needed:.4g})"
+                f"set mesh.phase_size.{phase} = {needed:.4g})"
             )
 
 
