@@ -100,30 +100,41 @@ def _draw_box(occ, box: Box) -> tuple[int, int]:
 
 
 def _draw_shapes_with_images(occ, geometry: PeriodicGeometry) -> tuple[list[tuple[int, int]], list[int]]:
-    """Draw each shape and each periodic image that reaches into the box."""
+    """Draw each shape fused with its periodic images that reach into (or touch) the box.
+
+    An image that only touches a face still splits that face where the shape meets the
+    opposite face, so it is drawn too. Images of one shape are fused, so that overlapping
+    copies (a fibre reaching beyond the faces it crosses) leave no internal faces that would
+    split one box face and not its opposite.
+    """
     box, eps = geometry.box, _tolerance(geometry.box)
     pieces: list[tuple[int, int]] = []
     owners: list[int] = []
     for index, shape in enumerate(geometry.shapes):
         base = shape.to_occ(occ, box)
         lower, upper = shape.bounding_box()
+        images: list[tuple[int, int]] = []
         used_base = False
         for shift in itertools.product((-1, 0, 1), repeat=box.dim):
             offset = [s * length for s, length in zip(shift, box.lengths, strict=True)]
             reaches_in = all(
-                lower[a] + offset[a] < box.lengths[a] - eps and upper[a] + offset[a] > eps for a in range(box.dim)
+                lower[a] + offset[a] < box.lengths[a] + eps and upper[a] + offset[a] > -eps for a in range(box.dim)
             )
             if not reaches_in:
                 continue
             if not any(shift):
-                dimtags, used_base = base, True
+                images += base
+                used_base = True
             else:
-                dimtags = occ.copy(base)
-                occ.translate(dimtags, *offset, *([0.0] * (3 - box.dim)))
-            pieces += dimtags
-            owners += [index] * len(dimtags)
+                copy = occ.copy(base)
+                occ.translate(copy, *offset, *([0.0] * (3 - box.dim)))
+                images += copy
         if not used_base:
             occ.remove(base, recursive=True)
+        if len(images) > 1:
+            images, _ = occ.fuse(images[:1], images[1:])
+        pieces += images
+        owners += [index] * len(images)
     return pieces, owners
 
 
