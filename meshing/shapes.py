@@ -20,6 +20,16 @@ __all__ = ["Slab", "Block", "Ball", "Cylinder", "Prism"]
 DimTags = list[tuple[int, int]]
 
 
+def _segment_distance(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> float:
+    """Distance between the segments ab and cd in the plane (they do not cross in a simple polygon)."""
+
+    def point_to_segment(p, s, e):
+        t = np.clip(np.dot(p - s, e - s) / np.dot(e - s, e - s), 0.0, 1.0)
+        return float(np.linalg.norm(p - (s + t * (e - s))))
+
+    return min(point_to_segment(a, c, d), point_to_segment(b, c, d), point_to_segment(c, a, b), point_to_segment(d, a, b))
+
+
 @dataclass(frozen=True)
 class Slab:
     """A layer ``lower <= x_axis <= upper`` spanning the box in the other directions.
@@ -237,12 +247,21 @@ class Prism:
         return (*lo, self.lower), (*hi, self.upper)
 
     def min_thickness(self) -> float:
-        """Smallest width of the polygon (over its edge directions), and its height in 3D."""
+        """Thinnest part of the polygon, and its height in 3D.
+
+        Convex: the smallest width over the edge directions. Not convex (e.g. a dovetail
+        tablet): the smallest distance between two edges that share no vertex.
+        """
         p = np.array(self.vertices)
-        widths = []
-        for a, b in zip(p, np.roll(p, -1, axis=0), strict=True):
-            normal = np.array([b[1] - a[1], a[0] - b[0]]) / np.linalg.norm(b - a)
-            widths.append(np.ptp(p @ normal))
+        edges = list(zip(p, np.roll(p, -1, axis=0), strict=True))
+        turns = [(b - a)[0] * (c - b)[1] - (b - a)[1] * (c - b)[0]
+                 for (a, b), (_, c) in zip(edges, edges[1:] + edges[:1], strict=True)]
+        if min(turns) >= 0:
+            widths = [np.ptp(p @ (np.array([b[1] - a[1], a[0] - b[0]]) / np.linalg.norm(b - a))) for a, b in edges]
+        else:
+            n = len(edges)
+            widths = [_segment_distance(*edges[i], *edges[j]) for i in range(n) for j in range(i + 2, n)
+                      if not (i == 0 and j == n - 1)]
         width = float(min(widths))
         return width if self.lower is None else min(width, self.upper - self.lower)
 
