@@ -5,14 +5,20 @@ Importing this package does not import DOLFINx; :mod:`meshing.rve` does, when a 
 
 from meshing.geometry import Box, PeriodicGeometry, ThinFeature
 from meshing.shapes import Ball, Block, Cylinder, Prism, Slab
+from meshing.enamel import enamel_geometry
 from meshing.inclusions import inclusion_geometry, inclusions
 from meshing.laminate import laminate, laminate_geometry
+from meshing.laminate_staggered import staggered_laminate_geometry
+from meshing.nacre import nacre_geometry
 from meshing.settings import MeshSettings
 
 #: Geometry generators by case-file ``kind``; each returns a :class:`PeriodicGeometry`.
 GEOMETRIES = {
     "inclusions": inclusion_geometry,
     "laminate": laminate_geometry,
+    "nacre": nacre_geometry,
+    "enamel": enamel_geometry,
+    "laminate_staggered": staggered_laminate_geometry,
 }
 
 __all__ = [
@@ -26,6 +32,9 @@ __all__ = [
     "Prism",
     "Slab",
     "ThinFeature",
+    "enamel_geometry",
+    "nacre_geometry",
+    "staggered_laminate_geometry",
     "inclusion_geometry",
     "inclusions",
     "laminate",

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Results", "load_results", "VOIGT_PAIRS"]
+__all__ = ["Results", "load_results", "VTK_SYMMETRIC_PAIRS"]
 
-#: Tensor index pairs of the Voigt components 11, 22, 33, 23, 13, 12.
-VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+#: Component order of the 6-component (VTK symmetric) strain and stress cell arrays.
+VTK_SYMMETRIC_PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (1, 2), (0, 2))
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,8 +29,9 @@ class Results:
     summary : dict
         Contents of ``summary.json``.
     grid : pyvista.UnstructuredGrid
-        The RVE mesh (ghost cells removed) with cell data ``phase`` and, per load case, point
-        data ``w_IJ`` / ``u_IJ`` (nm) and cell data ``strain_IJ``, ``stress_IJ``, ``von_mises_IJ``.
+        The RVE mesh with cell data ``phase`` and, per load case, point data ``w_IJ`` / ``u_IJ``
+        (nm) and cell data ``strain_IJ``, ``stress_IJ`` (6 components, XX YY ZZ XY YZ XZ; GPa)
+        and ``von_mises_IJ`` (GPa).
     phase_names : dict of int to str
         Phase tag -> phase name.
     """
@@ -99,8 +100,8 @@ class Results:
         name, _, component = quantity.partition(":")
         if name not in ("stress", "strain") or len(component) != 2 or not set(component) <= set("123"):
             raise ValueError(f"quantity '{quantity}' is not known; use 'von_mises', 'stress:IJ' or 'strain:IJ'")
-        i, j = int(component[0]) - 1, int(component[1]) - 1
-        values = np.asarray(grid.cell_data[f"{name}_{load_case}"]).reshape(-1, 3, 3)[:, i, j]
+        pair = tuple(sorted((int(component[0]) - 1, int(component[1]) - 1)))
+        values = np.asarray(grid.cell_data[f"{name}_{load_case}"])[:, VTK_SYMMETRIC_PAIRS.index(pair)]
         return values, f"{name} {component}, load {load_case}" + (f" ({unit})" if name == "stress" else "")
 
     def phase_of_cells(self) -> np.ndarray:

@@ -12,6 +12,8 @@ A case file (units: nm, GPa, g/cm^3)::
     [materials]                     # one entry per phase: library name or inline table
     matrix = "amorphous_Al2O3"
     inclusion = { name = "hydroxyapatite", euler_deg = [0.0, 0.0, 0.0] }
+    # or the homogenized stiffness of another (3D) case, turned:
+    # rod = { from = "nanowires.toml", euler_deg = [0.0, 30.0, 0.0] }
 
     [mesh]
     size = 2.0                      # nm
@@ -50,6 +52,7 @@ from meshing import GEOMETRIES
 from meshing.geometry import PeriodicGeometry
 from meshing.periodic_model import check_resolution
 from meshing.settings import MeshSettings
+from solvers.hierarchy import LowerScale
 from solvers.homogenization import BOUNDARY_CONDITIONS, MAX_DEGREE
 from solvers.linear_solver import SolverOptions
 from solvers.material_library import material_from_spec
@@ -79,8 +82,8 @@ class Case:
         Generator name (a key of :data:`meshing.GEOMETRIES`).
     geometry : PeriodicGeometry
         Box and phase shapes (nm).
-    materials : dict of str to Material
-        Material of every phase.
+    materials : dict of str to Material or LowerScale
+        Material of every phase (a ``LowerScale`` is resolved when the case runs).
     mesh : MeshSettings
         Element sizes (nm).
     degree : int
@@ -100,7 +103,7 @@ class Case:
     title: str
     geometry_kind: str
     geometry: PeriodicGeometry
-    materials: dict[str, Material]
+    materials: dict[str, Material | LowerScale]
     mesh: MeshSettings
     degree: int
     analysis: str
@@ -159,19 +162,53 @@ def _geometry(table: Mapping[str, Any]) -> tuple[str, PeriodicGeometry]:
         raise ValueError(f"[geometry] kind='{kind}': {exc}; parameters: {sorted(allowed)}") from exc
 
 
-def parse_case(data: Mapping[str, Any], name: str = "case") -> Case:
+_FROM_KEYS = {"from", "euler_deg"}
+
+
+def _lower_scale(spec: Mapping[str, Any], phase: str, base_dir: Path, stack: tuple[Path, ...]) -> tuple[LowerScale, dict]:
+    """A phase material from another case file, and the spec as recorded (with that case's digest)."""
+    unknown = sorted(set(spec) - _FROM_KEYS)
+    if unknown:
+        raise ValueError(f"material of phase '{phase}': unknown keys {unknown} with 'from'; allowed: {sorted(_FROM_KEYS)}")
+    path = (base_dir / spec["from"]).resolve()
+    if path in stack:
+        raise ValueError(f"material of phase '{phase}': case '{path}' refers back to itself through 'from'")
+    lower = load_case(path, stack=(*stack, path))
+    if lower.geometry.box.dim != 3:
+        raise ValueError(f"material of phase '{phase}': the lower-scale case '{path.name}' is 2D; a material needs a 3D RVE")
+    euler = spec.get("euler_deg")
+    if euler is not None and len(euler) != 3:
+        raise ValueError(f"material of phase '{phase}': euler_deg={list(euler)} must hold 3 angles (degrees)")
+    recorded = {"from": str(spec["from"]), "euler_deg": euler, "lower_digest": lower.digest}
+    return LowerScale(lower, None if euler is None else tuple(map(float, euler))), recorded
+
+
+def parse_case(
+    data: Mapping[str, Any], name: str = "case", base_dir: str | Path = ".", stack: tuple[Path, ...] = ()
+) -> Case:
     """Validate case data (a parsed TOML document) into a :class:`Case`.
 
     All checks that need no mesh run here, before any expensive work: geometry parameters,
     materials (names, ranges, positive definiteness), one material per phase, mesh sizes
     and whether they resolve every thin feature, analysis and solver choices.
 
+    Parameters
+    ----------
+    data : mapping
+        The parsed case.
+    name : str
+        Case name.
+    base_dir : path
+        Folder that ``from = "..."`` material paths are relative to.
+    stack : tuple of path
+        Case files already being read (to refuse a chain that refers back to itself).
+
     Raises
     ------
     ValueError
         Naming the parameter, its value and what is allowed.
     """
-    data = dict(data)
+    data = copy.deepcopy(dict(data))
     _check_keys("the case", data, _SECTIONS)
     for section in ("geometry", "materials", "mesh"):
         if not isinstance(data.get(section), Mapping):
@@ -187,7 +224,12 @@ def parse_case(data: Mapping[str, Any], name: str = "case") -> Case:
             + (f"; missing {missing}" if missing else "")
             + (f"; no phase named {extra}" if extra else "")
         )
-    materials = {phase: material_from_spec(spec, label=phase) for phase, spec in materials_table.items()}
+    materials: dict[str, Material | LowerScale] = {}
+    for phase, spec in materials_table.items():
+        if isinstance(spec, Mapping) and "from" in spec:
+            materials[phase], data["materials"][phase] = _lower_scale(spec, phase, Path(base_dir), stack)
+        else:
+            materials[phase] = material_from_spec(spec, label=phase)
 
     mesh_table = dict(data["mesh"])
     _check_keys("[mesh]", mesh_table, _MESH_KEYS)
@@ -236,7 +278,7 @@ def parse_case(data: Mapping[str, Any], name: str = "case") -> Case:
     )
 
 
-def load_case(path: str | Path, overrides: Sequence[str] = ()) -> Case:
+def load_case(path: str | Path, overrides: Sequence[str] = (), stack: tuple[Path, ...] = ()) -> Case:
     """Read, override and validate a TOML case file.
 
     Parameters
@@ -257,4 +299,5 @@ def load_case(path: str | Path, overrides: Sequence[str] = ()) -> Case:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"case file '{path}' is not valid TOML: {exc}") from exc
-    return parse_case(apply_overrides(data, overrides), name=path.stem)
+    return parse_case(apply_overrides(data, overrides), name=path.stem, base_dir=path.parent,
+                      stack=stack or (path.resolve(),))

@@ -25,7 +25,7 @@ from solvers.homogenization import StiffnessResult
 from solvers.materials import Material
 from solvers.voigt import VOIGT_PAIRS, unit_strain_tensor
 
-__all__ = ["LocalFields", "local_fields", "von_mises"]
+__all__ = ["LocalFields", "local_fields", "phase_tags", "von_mises"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,14 +34,17 @@ class LocalFields:
 
     Attributes
     ----------
-    functions : tuple of dolfinx.fem.Function
-        Per load case ``strain_IJ`` (3x3), ``stress_IJ`` (3x3, GPa) and ``von_mises_IJ`` (GPa).
+    cell_arrays : dict of str to numpy.ndarray
+        Per load case ``strain_IJ`` and ``stress_IJ`` (float32, shape (owned cells, 6), VTK's
+        symmetric-tensor order XX, YY, ZZ, XY, YZ, XZ; stress in GPa) and ``von_mises_IJ``
+        (owned cells, GPa), in local cell order. Single precision: they are for looking at;
+        the moduli and phase averages are computed in double.
     phase_averages : dict
         ``{load case: {phase: {"stress": [6 Voigt components], "von_mises_mean": float,
         "von_mises_max": float}}}``, volume averages over the phase (GPa).
     """
 
-    functions: tuple[fem.Function, ...]
+    cell_arrays: dict[str, np.ndarray]
     phase_averages: dict[str, dict[str, dict[str, object]]]
 
 
@@ -90,33 +93,45 @@ def local_fields(rve: RVE, materials: Mapping[str, Material], result: StiffnessR
     """
     mesh, dim, comm = rve.mesh, rve.dim, rve.comm
     Q = fem.functionspace(mesh, ("DG", 0, (3, 3)))
-    S = fem.functionspace(mesh, ("DG", 0))
     num_owned = mesh.topology.index_map(dim).size_local
-    cell_dof = Q.dofmap.list[:, 0]
-    tags = np.zeros(cell_dof.size, dtype=np.int32)
-    tags[rve.cell_tags.indices] = rve.cell_tags.values
-    stiffness_by_cell = np.zeros((cell_dof.size, 6, 6))
+    cell_dof = Q.dofmap.list[:num_owned, 0]
+    tags = phase_tags(rve)
+    stiffness_by_cell = np.zeros((num_owned, 6, 6))
     for phase, tag in rve.phases.items():
         stiffness_by_cell[tags == tag] = materials[phase].stiffness
     volumes = cell_volumes(mesh)
     strain_driven = result.bc != "subc"
+    strain = fem.Function(Q)
 
-    functions: list[fem.Function] = []
+    arrays: dict[str, np.ndarray] = {}
     averages: dict[str, dict[str, dict[str, object]]] = {}
     for I, (label, field) in enumerate(zip(result.labels, result.fields, strict=True)):
         E = unit_strain_tensor(I, dim) if strain_driven else np.zeros((dim, dim))
-        strain = fem.Function(Q, name=f"strain_{label}")
         strain.interpolate(fem.Expression(_strain_expression(field, E, dim), Q.element.interpolation_points))
         eps = strain.x.array.reshape(-1, 3, 3)[cell_dof]
         sigma = _tensor(np.einsum("cij,cj->ci", stiffness_by_cell, _voigt(eps)))
-        stress = fem.Function(Q, name=f"stress_{label}")
-        stress.x.array.reshape(-1, 3, 3)[cell_dof] = sigma
         vm = von_mises(sigma)
-        equivalent = fem.Function(S, name=f"von_mises_{label}")
-        equivalent.x.array[S.dofmap.list[:, 0]] = vm
-        functions += [strain, stress, equivalent]
-        averages[label] = _phase_averages(comm, rve, tags[:num_owned], volumes, sigma[:num_owned], vm[:num_owned])
-    return LocalFields(tuple(functions), averages)
+        arrays[f"strain_{label}"] = _vtk_symmetric(eps)
+        arrays[f"stress_{label}"] = _vtk_symmetric(sigma)
+        arrays[f"von_mises_{label}"] = vm.astype(np.float32)
+        averages[label] = _phase_averages(comm, rve, tags, volumes, sigma, vm)
+    return LocalFields(arrays, averages)
+
+
+#: Tensor index pairs of VTK's 6-component symmetric tensors (XX, YY, ZZ, XY, YZ, XZ).
+VTK_SYMMETRIC_PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (1, 2), (0, 2))
+
+
+def _vtk_symmetric(tensors: np.ndarray) -> np.ndarray:
+    return np.stack([tensors[:, i, j] for i, j in VTK_SYMMETRIC_PAIRS], axis=1).astype(np.float32)
+
+
+def phase_tags(rve: RVE) -> np.ndarray:
+    """Phase tag of every locally owned cell."""
+    num_owned = rve.mesh.topology.index_map(rve.dim).size_local
+    tags = np.zeros(num_owned + rve.mesh.topology.index_map(rve.dim).num_ghosts, dtype=np.int32)
+    tags[rve.cell_tags.indices] = rve.cell_tags.values
+    return tags[:num_owned]
 
 
 def _phase_averages(comm, rve: RVE, tags, volumes, sigma, vm) -> dict[str, dict[str, object]]:

@@ -14,12 +14,14 @@ from mpi4py import MPI
 
 from meshing.rve import build_rve
 from solvers.case import Case
+from solvers.hierarchy import LowerScale
+from solvers.materials import Material
 from solvers.homogenization import effective_stiffness
-from solvers.local_fields import local_fields
+from solvers.local_fields import local_fields, phase_tags
 from solvers.output import UNITS, read_summary, write_fields, write_json_atomic
 from solvers.versions import software_versions
 
-__all__ = ["run_case", "is_up_to_date"]
+__all__ = ["run_case", "is_up_to_date", "resolve_materials"]
 
 log = logging.getLogger("amorfem")
 
@@ -34,6 +36,19 @@ def is_up_to_date(case: Case, directory: str | Path) -> bool:
     return summary.get("case", {}).get("digest") == case.digest and all(
         (directory / name).exists() for name in summary.get("files", {}).values()
     )
+
+
+def resolve_materials(case: Case, directory: Path, comm: MPI.Comm, force: bool = False) -> dict[str, Material]:
+    """The case's materials, running (or reusing) every lower-scale case into ``directory/lower_scales``."""
+    resolved = {}
+    for phase, material in case.materials.items():
+        if isinstance(material, LowerScale):
+            lower_dir = directory / "lower_scales" / material.case.name
+            log.info("%s: phase '%s' comes from case '%s'", case.name, phase, material.case.name)
+            resolved[phase] = material.resolve(run_case(material.case, lower_dir, comm, force=force))
+        else:
+            resolved[phase] = material
+    return resolved
 
 
 def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD, force: bool = False) -> dict[str, Any]:
@@ -64,12 +79,14 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
         directory.mkdir(parents=True, exist_ok=True)
     comm.barrier()
     start = MPI.Wtime()
+    materials = resolve_materials(case, directory, comm, force)
     log.info("%s: meshing (%s)", case.name, case.geometry_kind)
     rve = build_rve(case.geometry, case.mesh, comm, msh_path=directory / "rve.msh")
     log.info("%s: %s stiffness, P%d, %d ranks", case.name, case.bc, case.degree, comm.size)
-    result = effective_stiffness(rve, case.materials, bc=case.bc, degree=case.degree, solver=case.solver)
-    local = local_fields(rve, case.materials, result) if case.local_fields else None
-    pvd = write_fields(directory, rve, [*result.fields, *(local.functions if local else ())])
+    result = effective_stiffness(rve, materials, bc=case.bc, degree=case.degree, solver=case.solver)
+    local = local_fields(rve, materials, result) if case.local_fields else None
+    cells = {"phase": phase_tags(rve), **(local.cell_arrays if local else {})}
+    vtm = write_fields(directory, rve, result.fields, cells)
     timings = {"mesh": rve.mesh_seconds, **result.timings}
     timings["total"] = MPI.Wtime() - start
     summary: dict[str, Any] = {
@@ -81,7 +98,7 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
             "phases": rve.phases,
             "geometric_volume_fractions": rve.geometric_volume_fractions,
         },
-        "materials": {phase: material.to_dict() for phase, material in case.materials.items()},
+        "materials": {phase: material.to_dict() for phase, material in materials.items()},
         "mesh": {
             "size": case.mesh.size,
             "phase_size": dict(case.mesh.phase_size),
@@ -94,7 +111,7 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
             "phase_averages": local.phase_averages,
         },
         "software": software_versions(),
-        "files": {"summary": "summary.json", "mesh": "rve.msh", "fields": str(pvd.relative_to(directory))},
+        "files": {"summary": "summary.json", "mesh": "rve.msh", "fields": str(vtm.relative_to(directory))},
     }
     summary["timings"] = timings
     if comm.rank == 0:
