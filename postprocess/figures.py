@@ -54,7 +54,9 @@ def _phases(mode: str, tiles: bool = False) -> Callable[[Results, Path], None]:
     def render(results: Results, path: Path) -> None:
         from postprocess.views import plot_phases
 
-        reps = None if not tiles else (3,) * results.dim if results.dim == 2 else (2, 2, 2)
+        from postprocess.views import auto_tiles
+
+        reps = auto_tiles(results) if not tiles else (3,) * results.dim if results.dim == 2 else (2, 2, 2)
         _screenshot(plot_phases(results, mode=mode, tiles=reps, window_size=WINDOW), path)
 
     return render

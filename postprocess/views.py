@@ -26,6 +26,7 @@ __all__ = [
     "phase_colours",
     "phase_thickness",
     "tile",
+    "auto_tiles",
     "add_phases",
     "add_field",
     "offscreen_plotter",
@@ -95,11 +96,23 @@ def _opened(part: Any, results: Results, mode: str, tag: int, order: int, box: t
 
 
 def _cell_pixels(part: Any, dim: int, extent: float, window_size: tuple[int, int]) -> float:
-    """Typical on-screen size (pixels) of the cells of a phase when ``extent`` nm fill the view."""
-    sizes = part.compute_cell_sizes(length=False, area=dim == 2, volume=dim == 3)
-    measure = np.abs(np.asarray(sizes.cell_data["Volume" if dim == 3 else "Area"]))
-    cell_nm = (measure.mean() * (6 if dim == 3 else 2)) ** (1 / dim)
+    """Typical on-screen size (pixels) of the visible cells of a phase when ``extent`` nm fill the view:
+    the median surface triangle in 3D (what the edges are drawn on), the median cell in 2D."""
+    shown = part.extract_surface(algorithm=None) if dim == 3 else part
+    sizes = shown.compute_cell_sizes(length=False, area=True, volume=False)
+    cell_nm = np.sqrt(2 * np.median(np.abs(np.asarray(sizes.cell_data["Area"]))))
     return cell_nm * min(window_size) / (1.6 * extent)
+
+
+def auto_tiles(results: Results) -> tuple[int, ...] | None:
+    """Periodic copies that make a long, thin 2D cell about as tall as it is wide (None otherwise)."""
+    if results.dim != 2:
+        return None
+    width, height = results.box
+    reps = [1, 1]
+    short = 0 if width < height else 1
+    reps[short] = max(1, int(round(max(width, height) / min(width, height) / 1.33)))
+    return None if reps == [1, 1] else tuple(reps)
 
 
 def add_phases(
@@ -292,7 +305,8 @@ def plot_field(
 def save_phase_picture(directory: str | Path, filename: str = "rve.png", window_size: tuple[int, int] = (1024, 768)) -> Path:
     """Render the cut-away phase view of a results folder to ``directory/filename`` (PNG), atomically."""
     directory = Path(directory)
-    plotter = plot_phases(directory, window_size=window_size)
+    results = load_results(directory)
+    plotter = plot_phases(results, tiles=auto_tiles(results), window_size=window_size)
     path = directory / filename
     tmp = directory / f".{filename}.tmp.png"
     plotter.screenshot(str(tmp))
