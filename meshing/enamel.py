@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from meshing.geometry import Box, PeriodicGeometry, ThinFeature, check_positive
+from meshing.geometry import Box, PeriodicGeometry, ThinFeature, check_positive, thin_ligament
 from meshing.shapes import Ball, Cylinder
 
 __all__ = ["enamel_geometry", "PACKINGS", "max_wire_fraction"]
@@ -113,7 +113,9 @@ def enamel_geometry(
     else:
         height = wire_diameter if length is None else length
         check_positive("length", height)
-    features = []
+    # Nearest neighbours lie a spacing apart along x1; tilting brings them closer by cos(alpha).
+    ligament = spacing * math.cos(alpha) - 2 * (radius + coating_thickness)
+    features = list(thin_ligament(matrix_phase, ligament, wire_diameter, "matrix between neighbouring wires"))
     if coating_thickness > 0:
         features.append(ThinFeature(coating_phase, coating_thickness, "coating around each wire"))
     shapes: list = []

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["Box", "Shape", "ThinFeature", "PeriodicGeometry", "check_positive"]
+__all__ = ["Box", "Shape", "ThinFeature", "PeriodicGeometry", "check_positive", "thin_ligament"]
 
 DimTags = list[tuple[int, int]]
 
@@ -95,6 +95,12 @@ class ThinFeature:
 
     def __post_init__(self) -> None:
         check_positive(f"thickness of the {self.name}", self.thickness)
+
+
+def thin_ligament(phase: str, ligament: float, neighbour_size: float, name: str) -> tuple[ThinFeature, ...]:
+    """A ligament of ``phase`` between two features, declared thin when it is thinner than a quarter
+    of the features' size (a dense packing), so the mesh must resolve it; otherwise nothing."""
+    return (ThinFeature(phase, ligament, name),) if ligament < neighbour_size / 4 else ()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from mpi4py import MPI
 
-from meshing.geometry import Box, PeriodicGeometry
+from meshing.geometry import Box, PeriodicGeometry, thin_ligament
 from meshing.shapes import Ball
 from meshing.settings import MeshSettings
 
@@ -66,7 +66,10 @@ def inclusion_geometry(
     centre = tuple(v / 2 for v in cell.lengths) if center is None else tuple(float(c) for c in center)
     if len(centre) != cell.dim:
         raise ValueError(f"center={list(centre)} must have {cell.dim} coordinates (nm)")
-    return PeriodicGeometry(box=cell, matrix_phase=matrix_phase, shapes=(Ball(inclusion_phase, centre, radius),))
+    ligament = thin_ligament(matrix_phase, min(cell.lengths) - 2 * radius, 2 * radius,
+                             "matrix between the inclusion and its periodic images")
+    return PeriodicGeometry(box=cell, matrix_phase=matrix_phase, shapes=(Ball(inclusion_phase, centre, radius),),
+                            thin_features=ligament)
 
 
 def inclusions(

@@ -173,7 +173,10 @@ def _lower_scale(spec: Mapping[str, Any], phase: str, base_dir: Path, stack: tup
     path = (base_dir / spec["from"]).resolve()
     if path in stack:
         raise ValueError(f"material of phase '{phase}': case '{path}' refers back to itself through 'from'")
-    lower = load_case(path, stack=(*stack, path))
+    try:
+        lower = load_case(path, stack=(*stack, path))
+    except ValueError as exc:
+        raise ValueError(f"lower-scale case '{spec['from']}' (material of phase '{phase}'): {exc}") from exc
     if lower.geometry.box.dim != 3:
         raise ValueError(f"material of phase '{phase}': the lower-scale case '{path.name}' is 2D; a material needs a 3D RVE")
     euler = spec.get("euler_deg")

@@ -103,8 +103,10 @@ def _run(args: argparse.Namespace, comm: MPI.Comm) -> int:
     if not args.no_picture and comm.rank == 0:
         from postprocess.views import save_phase_picture
 
-        picture = save_phase_picture(out)
-        log.info("%s: picture %s", case.name, picture)
+        # The case, and every lower scale it ran (hierarchical cases) that has no picture yet.
+        for summary in sorted(out.rglob("summary.json")):
+            if summary.parent == out or not (summary.parent / "rve.png").exists():
+                log.info("%s: picture %s", case.name, save_phase_picture(summary.parent))
     if comm.rank == 0:
         log.info("%s: results in %s", case.name, out)
     return 0

@@ -21,7 +21,7 @@ def _face_points(rve, axis, position, tol=1e-9):
     [((10.0, 11.0, 12.0), (1.0, 2.0, 11.5)), ((10.0, 8.0), (0.5, 7.9))],
 )
 def test_wrapped_inclusion_mesh_is_periodic_on_every_face_pair(box, center):
-    rve = inclusions(0.25, box, MeshSettings(size=1.2), center=center, comm=MPI.COMM_SELF)
+    rve = inclusions(0.15, box, MeshSettings(size=1.2), center=center, comm=MPI.COMM_SELF)
     for axis, length in enumerate(rve.box.lengths):
         low, high = _face_points(rve, axis, 0.0), _face_points(rve, axis, length)
         assert len(low) > 5
