@@ -6,6 +6,7 @@ Units: lengths in nm, volumes in nm^3 (nm^2 in 2D).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,10 @@ class RVE:
         Exact volume fraction of each phase in the CAD geometry.
     mesh_seconds : float
         Wall time of geometry + meshing + distribution (s).
+    cell_orientations : numpy.ndarray or None
+        Bunge angles (degrees) of the crystal lattice of every local cell (owned and ghost),
+        shape (cells, 3), NaN where the cell takes its phase material as given; None when no
+        shape carries a lattice orientation.
     """
 
     mesh: dolfinx.mesh.Mesh
@@ -59,6 +64,7 @@ class RVE:
     volume_fractions: dict[str, float]
     geometric_volume_fractions: dict[str, float]
     mesh_seconds: float = 0.0
+    cell_orientations: np.ndarray | None = None
 
     @property
     def dim(self) -> int:
@@ -75,6 +81,30 @@ class RVE:
         if phase not in self.phases:
             raise KeyError(f"phase '{phase}' is not in this RVE; phases: {sorted(self.phases)}")
         return self.cell_tags.find(self.phases[phase])
+
+
+def periodic_contains(shape, points: np.ndarray, box: Box) -> np.ndarray:
+    """Which ``points`` (inside the box) lie in ``shape`` or in one of its periodic images."""
+    lower, upper = (np.array(c) for c in shape.bounding_box())
+    inside = np.zeros(points.shape[0], dtype=bool)
+    for shift in itertools.product((-1, 0, 1), repeat=box.dim):
+        offset = np.array(shift) * np.array(box.lengths)
+        if np.all(lower + offset < np.array(box.lengths)) and np.all(upper + offset > 0):
+            inside |= shape.contains(points - offset)
+    return inside
+
+
+def _cell_orientations(mesh: dolfinx.mesh.Mesh, geometry: PeriodicGeometry) -> np.ndarray | None:
+    """Lattice orientation of every local cell from the shape that holds its centroid (last wins)."""
+    if all(getattr(s, "crystal_euler", None) is None for s in geometry.shapes):
+        return None
+    dim = geometry.box.dim
+    centroids = mesh.geometry.x[mesh.geometry.dofmaps[0]].mean(axis=1)[:, :dim]
+    euler = np.full((centroids.shape[0], 3), np.nan)
+    for shape in geometry.shapes:
+        inside = periodic_contains(shape, centroids, geometry.box)
+        euler[inside] = np.nan if getattr(shape, "crystal_euler", None) is None else shape.crystal_euler
+    return euler
 
 
 def cell_volumes(mesh: dolfinx.mesh.Mesh) -> np.ndarray:
@@ -165,4 +195,5 @@ def build_rve(
         volume_fractions=fractions,
         geometric_volume_fractions=dict(info.geometric_volume_fractions),
         mesh_seconds=seconds,
+        cell_orientations=_cell_orientations(mesh, geometry),
     )

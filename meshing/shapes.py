@@ -1,8 +1,10 @@
 """Phase shapes for periodic RVEs: layers, blocks, balls, cylinders and polygonal prisms.
 
 Each shape knows its bounding box (for periodic wrapping), its thinnest dimension (for the mesh
-resolution check), its exact volume, and how to draw itself with the gmsh OCC kernel (passed
-in; nothing here imports gmsh). Units: nm. 2D shapes lie in the x1-x2 plane.
+resolution check), its exact volume, whether points lie inside it (``contains``), and how to
+draw itself with the gmsh OCC kernel (passed in; nothing here imports gmsh). A shape made of a
+crystal may carry ``crystal_euler``: the Bunge angles (degrees) of its own crystal lattice,
+which the RVE hands to every cell inside it. Units: nm. 2D shapes lie in the x1-x2 plane.
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ class Slab:
     def volume(self) -> float:
         return self.box.volume / self.box.lengths[self.axis] * (self.upper - self.lower)
 
+    def contains(self, points: np.ndarray) -> np.ndarray:
+        return (points[:, self.axis] >= self.lower) & (points[:, self.axis] <= self.upper)
+
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         lo, hi = self.bounding_box()
         size = [h - low for low, h in zip(lo, hi, strict=True)]
@@ -90,11 +95,14 @@ class Ball:
         periodically where it crosses the box.
     radius : float
         Radius (nm), > 0.
+    crystal_euler : tuple of 3 float, optional
+        Bunge angles (degrees) of this particle's crystal lattice.
     """
 
     phase: str
     center: tuple[float, ...]
     radius: float
+    crystal_euler: tuple[float, float, float] | None = None
 
     def __post_init__(self) -> None:
         check_positive(f"radius of '{self.phase}'", self.radius)
@@ -110,6 +118,9 @@ class Ball:
         if len(self.center) == 2:
             return math.pi * self.radius**2
         return 4 / 3 * math.pi * self.radius**3
+
+    def contains(self, points: np.ndarray) -> np.ndarray:
+        return np.linalg.norm(points - np.array(self.center), axis=1) <= self.radius
 
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         if len(self.center) == 2:
@@ -127,11 +138,14 @@ class Block:
         Phase name.
     lower, upper : tuple of float
         Opposite corners (nm), ``lower < upper`` componentwise.
+    crystal_euler : tuple of 3 float, optional
+        Bunge angles (degrees) of this block's crystal lattice.
     """
 
     phase: str
     lower: tuple[float, ...]
     upper: tuple[float, ...]
+    crystal_euler: tuple[float, float, float] | None = None
 
     def __post_init__(self) -> None:
         lower, upper = tuple(map(float, self.lower)), tuple(map(float, self.upper))
@@ -150,6 +164,9 @@ class Block:
 
     def volume(self) -> float:
         return math.prod(b - a for a, b in zip(self.lower, self.upper, strict=True))
+
+    def contains(self, points: np.ndarray) -> np.ndarray:
+        return np.all((points >= np.array(self.lower)) & (points <= np.array(self.upper)), axis=1)
 
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         size = [b - a for a, b in zip(self.lower, self.upper, strict=True)]
@@ -200,6 +217,13 @@ class Cylinder:
     def volume(self) -> float:
         return math.pi * self.radius**2 * float(np.linalg.norm(self.axis))
 
+    def contains(self, points: np.ndarray) -> np.ndarray:
+        axis = np.array(self.axis)
+        length = np.linalg.norm(axis)
+        along = (points - np.array(self.base)) @ (axis / length)
+        radial = np.linalg.norm(points - np.array(self.base) - np.outer(along, axis / length), axis=1)
+        return (along >= 0) & (along <= length) & (radial <= self.radius)
+
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         return [(3, occ.addCylinder(*self.base, *self.axis, self.radius))]
 
@@ -216,12 +240,15 @@ class Prism:
         Polygon corners (nm), counter-clockwise, convex.
     lower, upper : float, optional
         Extent along x3 (nm) of the 3D prism; omit both for a 2D polygon.
+    crystal_euler : tuple of 3 float, optional
+        Bunge angles (degrees) of this prism's crystal lattice (a grain, a tablet).
     """
 
     phase: str
     vertices: tuple[tuple[float, float], ...]
     lower: float | None = None
     upper: float | None = None
+    crystal_euler: tuple[float, float, float] | None = None
 
     def __post_init__(self) -> None:
         vertices = tuple((float(x), float(y)) for x, y in self.vertices)
@@ -267,6 +294,19 @@ class Prism:
 
     def volume(self) -> float:
         return self.area() * (1.0 if self.lower is None else self.upper - self.lower)
+
+    def contains(self, points: np.ndarray) -> np.ndarray:
+        """Even-odd ray casting in the x1-x2 plane (any simple polygon), and the x3 range in 3D."""
+        p = np.array(self.vertices)
+        a, b = p, np.roll(p, -1, axis=0)
+        x, y = points[:, :1], points[:, 1:2]
+        straddles = (a[:, 1] > y) != (b[:, 1] > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            crossing = a[:, 0] + (y - a[:, 1]) * (b[:, 0] - a[:, 0]) / (b[:, 1] - a[:, 1])
+        inside = np.count_nonzero(straddles & (x < crossing), axis=1) % 2 == 1
+        if self.lower is not None:
+            inside &= (points[:, 2] >= self.lower) & (points[:, 2] <= self.upper)
+        return inside
 
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         z = 0.0 if self.lower is None else self.lower

@@ -16,12 +16,13 @@ from dolfinx import fem
 
 from meshing.rve import RVE
 from solvers.materials import Material
-from solvers.voigt import plane_strain
+from solvers.voigt import plane_strain, rotate_stiffness, rotation_from_euler
 
 __all__ = [
     "voigt_strain",
     "phase_stiffness",
     "check_materials",
+    "cell_stiffness",
     "stiffness_form",
     "stiffness_action_form",
     "voigt_stress_form",
@@ -54,10 +55,49 @@ def check_materials(rve: RVE, materials: Mapping[str, Material]) -> None:
         )
 
 
+def cell_stiffness(rve: RVE, materials: Mapping[str, Material]) -> np.ndarray:
+    """3D Voigt stiffness (GPa) of every local cell (owned and ghost), shape (cells, 6, 6).
+
+    A cell inside a shape with a lattice orientation (``rve.cell_orientations``) gets its phase
+    material's stiffness turned by that orientation; other cells take the material as given.
+    """
+    check_materials(rve, materials)
+    imap = rve.mesh.topology.index_map(rve.dim)
+    tags = np.zeros(imap.size_local + imap.num_ghosts, dtype=np.int32)
+    tags[rve.cell_tags.indices] = rve.cell_tags.values
+    C = np.zeros((tags.size, 6, 6))
+    for phase, tag in rve.phases.items():
+        C[tags == tag] = materials[phase].stiffness
+    if rve.cell_orientations is not None:
+        turned = np.flatnonzero(~np.isnan(rve.cell_orientations[:, 0]))
+        keys = np.column_stack([tags[turned], rve.cell_orientations[turned]])
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        phase_of = {tag: phase for phase, tag in rve.phases.items()}
+        rotated = np.array([rotate_stiffness(materials[phase_of[int(row[0])]].stiffness, rotation_from_euler(*row[1:]))
+                            for row in unique])
+        C[turned] = rotated[inverse.ravel()]
+    return C
+
+
+def _stiffness_field(rve: RVE, materials: Mapping[str, Material]) -> fem.Function:
+    """Cellwise-constant (DG0) Voigt stiffness, plane strain in 2D, for RVEs with lattice orientations."""
+    n = 6 if rve.dim == 3 else 3
+    Q = fem.functionspace(rve.mesh, ("DG", 0, (n, n)))
+    C = cell_stiffness(rve, materials)
+    if rve.dim == 2:
+        C = C[:, [0, 1, 5]][:, :, [0, 1, 5]]
+    field = fem.Function(Q)
+    field.x.array.reshape(-1, n, n)[Q.dofmap.list[:, 0]] = C
+    return field
+
+
 def _energy_density_form(u, v, rve: RVE, materials: Mapping[str, Material]):
     check_materials(rve, materials)
-    dx = ufl.Measure("dx", domain=rve.mesh, subdomain_data=rve.cell_tags)
     dim = rve.dim
+    if rve.cell_orientations is not None:
+        C = _stiffness_field(rve, materials)
+        return ufl.dot(ufl.dot(C, voigt_strain(u, dim)), voigt_strain(v, dim)) * ufl.dx(domain=rve.mesh)
+    dx = ufl.Measure("dx", domain=rve.mesh, subdomain_data=rve.cell_tags)
     terms = []
     for phase, tag in rve.phases.items():
         C = fem.Constant(rve.mesh, phase_stiffness(materials[phase], dim))

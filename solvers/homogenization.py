@@ -31,9 +31,15 @@ import dolfinx.fem.petsc
 from dolfinx import fem
 from petsc4py import PETSc
 
-from meshing.rve import RVE
+from meshing.rve import RVE, cell_volumes
 from solvers.bounds import hashin_shtrikman_bulk, hashin_shtrikman_shear, reuss_average, voigt_average
-from solvers.elasticity import phase_stiffness, stiffness_action_form, stiffness_form, voigt_stress_form
+from solvers.elasticity import (
+    cell_stiffness,
+    phase_stiffness,
+    stiffness_action_form,
+    stiffness_form,
+    voigt_stress_form,
+)
 from solvers.engineering import engineering_constants
 from solvers.linear_solver import LinearSolver, SolverOptions
 from solvers.materials import Material
@@ -125,15 +131,34 @@ class StiffnessResult:
         }
 
 
+def _cellwise_voigt_reuss(rve: RVE, materials: Mapping[str, Material]) -> tuple[np.ndarray, np.ndarray]:
+    """Volume averages of the cell stiffnesses and compliances (for per-cell lattice orientations)."""
+    num_owned = rve.mesh.topology.index_map(rve.dim).size_local
+    C = cell_stiffness(rve, materials)[:num_owned]
+    if rve.dim == 2:
+        C = C[:, [0, 1, 5]][:, :, [0, 1, 5]]
+    v = cell_volumes(rve.mesh)
+    mean_C = rve.comm.allreduce(np.einsum("c,cij->ij", v, C), op=MPI.SUM) / rve.box.volume
+    mean_S = rve.comm.allreduce(np.einsum("c,cij->ij", v, np.linalg.inv(C)), op=MPI.SUM) / rve.box.volume
+    return mean_C, np.linalg.inv(mean_S)
+
+
 def reference_bounds(
-    materials: Mapping[str, Material], fractions: Mapping[str, float], dim: int
+    materials: Mapping[str, Material], fractions: Mapping[str, float], dim: int, rve: RVE | None = None
 ) -> tuple[np.ndarray, np.ndarray, dict[str, list[float]] | None]:
-    """Voigt and Reuss tensors (GPa) and, for isotropic phases in 3D, HS bulk/shear bounds (GPa)."""
+    """Voigt and Reuss tensors (GPa) and, for isotropic phases in 3D, HS bulk/shear bounds (GPa).
+
+    With per-cell lattice orientations (``rve.cell_orientations``) the Voigt and Reuss tensors
+    average the turned stiffness of every cell.
+    """
     phases = [p for p in fractions if fractions[p] > 0]
     c = np.array([fractions[p] for p in phases])
     c = c / c.sum()
-    stiffnesses = [phase_stiffness(materials[p], dim) for p in phases]
-    voigt, reuss = voigt_average(stiffnesses, c), reuss_average(stiffnesses, c)
+    if rve is not None and rve.cell_orientations is not None:
+        voigt, reuss = _cellwise_voigt_reuss(rve, materials)
+    else:
+        stiffnesses = [phase_stiffness(materials[p], dim) for p in phases]
+        voigt, reuss = voigt_average(stiffnesses, c), reuss_average(stiffnesses, c)
     hs = None
     if dim == 3 and all(materials[p].is_isotropic for p in phases):
         K, G = zip(*(materials[p].bulk_shear for p in phases), strict=True)
@@ -317,7 +342,7 @@ def effective_stiffness(
     timings["moduli"] = _timed(comm, start)
 
     fractions = rve.volume_fractions
-    voigt, reuss, hs = reference_bounds(materials, fractions, dim)
+    voigt, reuss, hs = reference_bounds(materials, fractions, dim, rve)
     density = sum(fractions[p] * materials[p].density for p in fractions)
     return StiffnessResult(
         C=C,

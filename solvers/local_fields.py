@@ -21,6 +21,7 @@ import meshing.fenicsx  # noqa: F401
 from dolfinx import fem
 
 from meshing.rve import RVE, cell_volumes
+from solvers.elasticity import cell_stiffness
 from solvers.homogenization import StiffnessResult
 from solvers.materials import Material
 from solvers.voigt import VOIGT_PAIRS, unit_strain_tensor
@@ -96,9 +97,7 @@ def local_fields(rve: RVE, materials: Mapping[str, Material], result: StiffnessR
     num_owned = mesh.topology.index_map(dim).size_local
     cell_dof = Q.dofmap.list[:num_owned, 0]
     tags = phase_tags(rve)
-    stiffness_by_cell = np.zeros((num_owned, 6, 6))
-    for phase, tag in rve.phases.items():
-        stiffness_by_cell[tags == tag] = materials[phase].stiffness
+    stiffness_by_cell = cell_stiffness(rve, materials)[:num_owned]
     volumes = cell_volumes(mesh)
     strain_driven = result.bc != "subc"
     strain = fem.Function(Q)

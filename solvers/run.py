@@ -86,6 +86,8 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
     result = effective_stiffness(rve, materials, bc=case.bc, degree=case.degree, solver=case.solver)
     local = local_fields(rve, materials, result) if case.local_fields else None
     cells = {"phase": phase_tags(rve), **(local.cell_arrays if local else {})}
+    if rve.cell_orientations is not None:
+        cells["crystal_euler"] = rve.cell_orientations[: len(cells["phase"])]
     vtm = write_fields(directory, rve, result.fields, cells)
     timings = {"mesh": rve.mesh_seconds, **result.timings}
     timings["total"] = MPI.Wtime() - start
