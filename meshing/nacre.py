@@ -15,10 +15,10 @@ import math
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.spatial import HalfspaceIntersection, Voronoi
 
 from meshing.geometry import Box, PeriodicGeometry, ThinFeature, check_positive
 from meshing.shapes import Block, Cylinder, Prism
+from meshing.voronoi import periodic_seeds, periodic_voronoi_cells, shrink_cell
 
 __all__ = ["nacre_geometry", "mineral_fraction", "TABLET_SHAPES"]
 
@@ -51,46 +51,6 @@ def _dovetail(phase, x_centre, y_mid, length, thickness, angle):
                          (right, y_mid + end), (x_centre, y_mid + centre), (left, y_mid + end)))
 
 
-def _periodic_voronoi(count: int, side: float, seed: int, rng_offset: int) -> list[np.ndarray]:
-    """Cells (counter-clockwise vertex arrays) of a periodic Voronoi tessellation of a square."""
-    rng = np.random.default_rng([seed, rng_offset])
-    spacing = side / math.sqrt(count)
-    points: list[np.ndarray] = []
-    for _ in range(10000 * count):
-        if len(points) == count:
-            break
-        p = rng.uniform(0, side, 2)
-        d = np.abs(np.array(points) - p) if points else np.zeros((0, 2))
-        d = np.minimum(d, side - d)
-        if not points or np.min(np.hypot(d[:, 0], d[:, 1])) > 0.6 * spacing:
-            points.append(p)
-    if len(points) < count:
-        raise ValueError(f"tablets_per_row={count}: could not place that many well-separated Voronoi seeds")
-    seeds = np.array(points)
-    shifts = np.array([(i, j) for i in (-1, 0, 1) for j in (-1, 0, 1)]) * side
-    diagram = Voronoi(np.concatenate([seeds + s for s in shifts]))
-    cells = []
-    for k in range(count):
-        index = 4 * count + k  # the (0, 0) copy comes fifth
-        region = diagram.regions[diagram.point_region[index]]
-        vertices = diagram.vertices[region]
-        centre = vertices.mean(axis=0)
-        order = np.argsort(np.arctan2(vertices[:, 1] - centre[1], vertices[:, 0] - centre[0]))
-        cells.append((seeds[k], vertices[order]))
-    return cells
-
-
-def _shrink(seed: np.ndarray, polygon: np.ndarray, distance: float) -> np.ndarray:
-    """A convex polygon moved inwards by ``distance`` on every edge (half-plane intersection)."""
-    edges = np.roll(polygon, -1, axis=0) - polygon
-    normals = np.column_stack([edges[:, 1], -edges[:, 0]]) / np.linalg.norm(edges, axis=1)[:, None]  # outward (CCW)
-    offsets = -np.einsum("ij,ij->i", normals, polygon) + distance
-    halfspaces = np.column_stack([normals, offsets])
-    vertices = HalfspaceIntersection(halfspaces, seed).intersections
-    centre = vertices.mean(axis=0)
-    return vertices[np.argsort(np.arctan2(vertices[:, 1] - centre[1], vertices[:, 0] - centre[0]))]
-
-
 def _build(
     dim, L, h, overlap, t, t_h, width, bridges, d_b, dovetail, shape, per_row, seed, names
 ) -> PeriodicGeometry:
@@ -121,8 +81,9 @@ def _build(
         box = Box((side, side, 2 * row_height))
         for row in range(2):
             bottom = row * row_height + t / 2
-            for centre, cell in _periodic_voronoi(per_row, side, seed, row):
-                polygon = _shrink(centre, cell, t_h / 2)
+            seeds = periodic_seeds(per_row, (side, side), 0.6, np.random.default_rng([seed, row]))
+            for centre, cell in zip(seeds, periodic_voronoi_cells(seeds, (side, side)), strict=True):
+                polygon = shrink_cell(centre, cell, t_h / 2)
                 shapes.append(Prism(tablet, tuple(map(tuple, polygon)), bottom, bottom + h))
         return PeriodicGeometry(box, interlayer, tuple(shapes), tuple(features))
     periods = (L + t_h, width + t_h)

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import gmsh
+import numpy as np
 
 from meshing.geometry import Box, PeriodicGeometry
 from meshing.shapes import Slab
@@ -146,9 +147,23 @@ def _entities_on_plane(box: Box, axis: int, position: float) -> list[int]:
     return [tag for _, tag in gmsh.model.getEntitiesInBoundingBox(*lo, *hi, dim=box.dim - 1)]
 
 
+#: Largest mismatch (fraction of the box) of a face and its image; OCC's bounding boxes and
+#: mass integrals of trimmed B-spline faces (ellipsoids) are only good to ~0.2 %, so faces are
+#: paired by the best overall match and the pairing must be this good.
+MATCH_TOLERANCE = 0.02
+
+
+def _signature(box: Box, dim: int, tag: int) -> np.ndarray:
+    """Bounding box, centre of mass and size of a boundary entity, in units of the box."""
+    size = gmsh.model.occ.getMass(dim, tag) ** (1 / max(dim, 1))
+    signature = [*gmsh.model.getBoundingBox(dim, tag), *gmsh.model.occ.getCenterOfMass(dim, tag), size]
+    return np.array(signature) / max(box.lengths)
+
+
 def _make_periodic(box: Box) -> None:
     """Pair every entity on a max face with its image on the min face (``setPeriodic``)."""
-    tol = 100 * _tolerance(box)
+    from scipy.optimize import linear_sum_assignment
+
     for axis in range(box.dim):
         low = _entities_on_plane(box, axis, 0.0)
         high = _entities_on_plane(box, axis, box.lengths[axis])
@@ -157,20 +172,21 @@ def _make_periodic(box: Box) -> None:
                 f"geometry is not periodic: {len(low)} boundary entities on {_AXES[axis]}=0 but {len(high)} "
                 f"on {_AXES[axis]}={box.lengths[axis]:g} nm"
             )
-        low_boxes = {tag: gmsh.model.getBoundingBox(box.dim - 1, tag) for tag in low}
+        shift = np.zeros(10)
+        shift[[axis, axis + 3, axis + 6]] = box.lengths[axis] / max(box.lengths)
+        low_signatures = np.array([_signature(box, box.dim - 1, t) for t in low])
+        high_signatures = np.array([_signature(box, box.dim - 1, t) for t in high]) - shift
+        cost = np.abs(high_signatures[:, None, :] - low_signatures[None, :, :]).max(axis=2)
+        rows, cols = linear_sum_assignment(cost)
         affine = [1.0, 0, 0, 0, 0, 1.0, 0, 0, 0, 0, 1.0, 0, 0, 0, 0, 1.0]
         affine[4 * axis + 3] = box.lengths[axis]
-        for tag in high:
-            bb = list(gmsh.model.getBoundingBox(box.dim - 1, tag))
-            bb[axis] -= box.lengths[axis]
-            bb[axis + 3] -= box.lengths[axis]
-            match = [t for t, lb in low_boxes.items() if max(abs(a - b) for a, b in zip(lb, bb, strict=True)) < tol]
-            if len(match) != 1:
+        for i, j in zip(rows, cols, strict=True):
+            if cost[i, j] > MATCH_TOLERANCE:
                 raise RuntimeError(
-                    f"geometry is not periodic: boundary entity {tag} on {_AXES[axis]}={box.lengths[axis]:g} nm "
-                    f"has {len(match)} images on {_AXES[axis]}=0"
+                    f"geometry is not periodic: boundary entity {high[i]} on {_AXES[axis]}={box.lengths[axis]:g} nm "
+                    f"has no image on {_AXES[axis]}=0 (best mismatch {cost[i, j]:.2%} of the box)"
                 )
-            gmsh.model.mesh.setPeriodic(box.dim - 1, [tag], match, affine)
+            gmsh.model.mesh.setPeriodic(box.dim - 1, [high[i]], [low[j]], affine)
 
 
 def _set_sizes(box: Box, regions: dict[str, list[int]], settings: MeshSettings) -> None:
@@ -189,6 +205,28 @@ def _set_sizes(box: Box, regions: dict[str, list[int]], settings: MeshSettings) 
     gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", settings.curvature_elements)
     gmsh.option.setNumber("Mesh.MeshSizeMax", max(settings.size_in(p) for p in regions))
+
+
+def _unmeshed(dim: int) -> list[tuple[int, int]]:
+    """Entities of dimension dim - 1 and dim that received no elements."""
+    return [(d, t) for d in (dim - 1, dim) for _, t in gmsh.model.getEntities(d)
+            if not any(len(tags) for tags in gmsh.model.mesh.getElements(d, t)[1])]
+
+
+def _generate(dim: int) -> None:
+    """Mesh; if some surfaces stay empty (frontal-Delaunay fails on some B-spline surfaces with
+    curvature sizing, e.g. ellipsoids), mesh again with the Delaunay surface algorithm."""
+    gmsh.model.mesh.generate(dim)
+    if _unmeshed(dim):
+        log.info("gmsh: %d entities left empty by frontal-Delaunay; meshing again with Delaunay", len(_unmeshed(dim)))
+        gmsh.model.mesh.clear()
+        gmsh.option.setNumber("Mesh.Algorithm", 5)
+        gmsh.model.mesh.generate(dim)
+        gmsh.option.setNumber("Mesh.Algorithm", 6)
+    empty = _unmeshed(dim)
+    if empty:
+        raise RuntimeError(f"gmsh left {len(empty)} entities without elements (e.g. {empty[:3]}); "
+                           "try a smaller mesh size or curvature_elements = 0")
 
 
 def build_periodic_model(geometry: PeriodicGeometry, settings: MeshSettings, name: str = "rve") -> GmshRVEInfo:
@@ -254,7 +292,7 @@ def build_periodic_model(geometry: PeriodicGeometry, settings: MeshSettings, nam
             gmsh.model.addPhysicalGroup(dim - 1, entities, tag=face_tag(axis, side), name=f"{_AXES[axis]}{side}")
 
     log.info("gmsh: meshing %dD RVE %s nm with %d phases", dim, " x ".join(f"{v:g}" for v in box.lengths), len(phases))
-    gmsh.model.mesh.generate(dim)
+    _generate(dim)
     num_nodes = len(gmsh.model.mesh.getNodes()[0])
     element_types, element_tags, _ = gmsh.model.mesh.getElements(dim)
     num_cells = sum(len(t) for t in element_tags)

@@ -88,14 +88,44 @@ class Ellipsoid:
             occ.rotate(dimtags, 0, 0, 0, 0, 0, 1, angle)
             occ.translate(dimtags, *self.center, 0.0)
             return dimtags
-        dimtags = [(3, occ.addSphere(0.0, 0.0, 0.0, 1.0))]
-        occ.dilate(dimtags, 0, 0, 0, *self.semi_axes)
+        a, b, c = self.semi_axes
+        if abs(b - c) <= 1e-12 * a:
+            dimtags = _spheroid(occ, gmsh_model_of(occ), a, b)
+        else:
+            # A general ellipsoid is a dilated sphere, a B-spline whose cuts by opposite cell faces
+            # OCC does not reproduce exactly; spheroids (the particles amorfem makes) are exact.
+            dimtags = [(3, occ.addSphere(0.0, 0.0, 0.0, 1.0))]
+            occ.dilate(dimtags, 0, 0, 0, a, b, c)
         rotvec = Rotation.from_matrix(self.rotation).as_rotvec()
         angle = float(np.linalg.norm(rotvec))
         if angle > 1e-12:
             occ.rotate(dimtags, 0, 0, 0, *(rotvec / angle), angle)
         occ.translate(dimtags, *self.center)
         return dimtags
+
+
+def gmsh_model_of(occ: Any) -> Any:
+    """The gmsh model module that owns an OCC kernel module (to query entity boundaries)."""
+    import gmsh
+
+    return gmsh.model
+
+
+def _spheroid(occ: Any, model: Any, a: float, b: float) -> DimTags:
+    """A spheroid with semi-axis ``a`` along x and ``b`` across, as a solid of revolution.
+
+    Revolving an analytic half-ellipse keeps the surface exact, so opposite cell faces cut an
+    ellipsoid and its periodic image identically (a dilated sphere, a B-spline, does not).
+    """
+    arc = occ.addEllipse(0.0, 0.0, 0.0, a, b, angle1=0.0, angle2=math.pi) if a >= b else None
+    if arc is None:  # oblate: the ellipse's major axis must be the first one for OCC
+        arc = occ.addEllipse(0.0, 0.0, 0.0, b, a, angle1=-math.pi / 2, angle2=math.pi / 2)
+        occ.rotate([(1, arc)], 0, 0, 0, 0, 0, 1, math.pi / 2)
+    occ.synchronize()
+    ends = [t for _, t in model.getBoundary([(1, arc)], oriented=False)]
+    axis = occ.addLine(ends[-1], ends[0])
+    surface = occ.addPlaneSurface([occ.addCurveLoop([arc, axis])])
+    return [d for d in occ.revolve([(2, surface)], 0, 0, 0, 1, 0, 0, 2 * math.pi) if d[0] == 3]
 
 
 def cube_vertices(edge: float) -> np.ndarray:
