@@ -96,9 +96,8 @@ def enamel_geometry(
             f"{wire_diameter:g} nm with a {coating_thickness:g} nm coating would touch"
         )
     radius = wire_diameter / 2
-    wires_per_cell = 1 if packing == "square" else 2
-    # Volume fraction = wires_per_cell * pi r^2 / (in-plane cell area); the cross-section of a
-    # tilted wire in a horizontal plane is pi r^2 / cos(alpha).
+    # Volume fraction = pi r^2 / (in-plane area per wire); the cross-section of a tilted wire in
+    # a horizontal plane is pi r^2 / cos(alpha).
     area_per_wire = math.pi * radius**2 / math.cos(alpha) / volume_fraction
     spacing = math.sqrt(area_per_wire if packing == "square" else 2 * area_per_wire / math.sqrt(3))
     (a1, a2), centres = _cell(packing, spacing)

@@ -82,6 +82,47 @@ class Slab:
         return [(3, occ.addBox(*lo, *size))]
 
 
+#: Directions tried for the poles of a sphere's parametrisation: axes, face and body diagonals.
+_POLE_CANDIDATES = [np.array(v, dtype=float) / np.linalg.norm(v) for v in
+                    [(0, 0, 1), (1, 0, 0), (0, 1, 0), (1, 1, 0), (1, -1, 0), (1, 0, 1), (1, 0, -1),
+                     (0, 1, 1), (0, 1, -1), (1, 1, 1), (1, 1, -1), (1, -1, 1), (-1, 1, 1)]]
+
+
+def pole_axis(center: tuple[float, ...], radius: float, box: Box) -> np.ndarray:
+    """Direction of the poles of a sphere's CAD parametrisation that keeps them far from every
+    cell face plane.
+
+    OCC parametrises a sphere by latitude and longitude; a cell face passing close to a pole
+    gives a trimmed patch that gmsh meshes with facets crossing the neighbouring face
+    (measured: concentric balls whose centre lies ~1 nm from a face fail with "overlapping
+    facets"). The poles ``center +- radius * axis`` are placed as far as possible, in periodic
+    distance, from the planes ``x_a = 0`` (= ``L_a``).
+
+    Parameters
+    ----------
+    center : tuple of 3 float
+        Sphere centre (nm).
+    radius : float
+        Sphere radius (nm).
+    box : Box
+        The periodic cell (nm).
+
+    Returns
+    -------
+    numpy.ndarray
+        Unit vector; the z axis when that is as good as any.
+    """
+    lengths = np.array(box.lengths, dtype=float)
+
+    def clearance(direction: np.ndarray) -> float:
+        poles = np.array(center) + radius * np.array([direction, -direction])
+        offset = np.mod(poles, lengths)
+        return float(np.minimum(offset, lengths - offset).min())
+
+    scores = [clearance(d) for d in _POLE_CANDIDATES]
+    return _POLE_CANDIDATES[int(np.argmax(scores))]
+
+
 @dataclass(frozen=True)
 class Ball:
     """A sphere (3D) or disc (2D).
@@ -125,7 +166,15 @@ class Ball:
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         if len(self.center) == 2:
             return [(2, occ.addDisk(*self.center, 0.0, self.radius, self.radius))]
-        return [(3, occ.addSphere(*self.center, self.radius))]
+        dimtags = [(3, occ.addSphere(0.0, 0.0, 0.0, self.radius))]
+        axis = pole_axis(self.center, self.radius, box)
+        tilt = math.acos(max(-1.0, min(1.0, axis[2])))
+        if tilt > 1e-12:
+            turn = np.cross((0.0, 0.0, 1.0), axis)
+            turn = turn / np.linalg.norm(turn) if np.linalg.norm(turn) > 1e-12 else np.array((1.0, 0.0, 0.0))
+            occ.rotate(dimtags, 0.0, 0.0, 0.0, *turn, tilt)
+        occ.translate(dimtags, *self.center)
+        return dimtags
 
 
 @dataclass(frozen=True)

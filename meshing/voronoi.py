@@ -15,7 +15,7 @@ import math
 import numpy as np
 from scipy.spatial import ConvexHull, HalfspaceIntersection, Voronoi
 
-__all__ = ["periodic_seeds", "periodic_voronoi_cells", "shrink_cell", "voronoi_edges"]
+__all__ = ["periodic_seeds", "periodic_voronoi_cells", "shrink_cell"]
 
 MAX_REGULARITY = 0.85
 
@@ -81,15 +81,3 @@ def shrink_cell(seed: np.ndarray, vertices: np.ndarray, distance: float) -> np.n
         mid = points.mean(axis=0)
         points = points[np.argsort(np.arctan2(points[:, 1] - mid[1], points[:, 0] - mid[0]))]
     return points
-
-
-def voronoi_edges(seeds: np.ndarray, lengths: tuple[float, float]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Edges of a periodic 2D Voronoi network, each once (both ends may lie outside the box)."""
-    L = np.asarray(lengths, dtype=float)
-    edges: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-    for cell in periodic_voronoi_cells(seeds, lengths):
-        for a, b in zip(cell, np.roll(cell, -1, axis=0), strict=True):
-            mid = (a + b) / 2
-            key = tuple(np.round(np.mod(mid, L) / L, 7)) + tuple(np.round(np.sort([np.linalg.norm(b - a)]), 7))
-            edges.setdefault(key, (a, b))
-    return list(edges.values())
