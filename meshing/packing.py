@@ -40,6 +40,8 @@ class Candidate:
         Polytope vertices in its own frame (nm).
     center, rotation : numpy.ndarray
         Placement (nm; rotation matrix from the particle frame to the cell).
+    frame : tuple of numpy.ndarray or None
+        Polytope face normals and edge directions in its own frame (cached).
     """
 
     kind: str
@@ -48,12 +50,21 @@ class Candidate:
     vertices: np.ndarray | None = None
     center: np.ndarray | None = None
     rotation: np.ndarray | None = None
+    frame: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _ellipsoids_clear(a: Candidate, b: Candidate, d: np.ndarray, gap: float) -> bool:
-    """Perram-Wertheim: ellipsoids grown by gap/2 do not overlap iff max_l F(l) >= 1."""
+    """Perram-Wertheim: the ellipsoids, each scaled by ``1 + (gap/2) / (its smallest semi-axis)``,
+    do not overlap iff max_l F(l) >= 1.
+
+    A scaled copy ``(1 + s) E`` contains every point within ``s * min(semi-axes)`` of ``E`` (it is
+    ``E`` plus ``s E``, which holds that ball), so clear scaled copies are at least ``gap`` apart;
+    adding gap/2 to each semi-axis instead would not be (measured: 1 % closer than the gap for
+    oblate spheroids).
+    """
     def shape_inverse(c: Candidate) -> np.ndarray:
-        return c.rotation @ np.diag((c.semi_axes + gap / 2) ** 2) @ c.rotation.T
+        scale = 1 + gap / 2 / c.semi_axes.min()
+        return c.rotation @ np.diag((scale * c.semi_axes) ** 2) @ c.rotation.T
 
     A, B = shape_inverse(a), shape_inverse(b)
 
@@ -64,15 +75,23 @@ def _ellipsoids_clear(a: Candidate, b: Candidate, d: np.ndarray, gap: float) -> 
     return -best.fun >= 1.0
 
 
-def _normals_and_edges(c: Candidate) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Face normals and edge directions of a placed polytope (edges: 3D only)."""
-    hull = ConvexHull(c.vertices)
-    normals = [c.rotation @ n for n in np.unique(np.round(hull.equations[:, :-1], 10), axis=0)]
-    if c.vertices.shape[1] == 2:
-        return normals, []
-    edges = {tuple(np.round(c.vertices[e[1]] - c.vertices[e[0]], 10))
+def _local_normals_and_edges(vertices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Face normals and edge directions of a polytope in its own frame (edges: 3D only)."""
+    hull = ConvexHull(vertices)
+    normals = np.unique(np.round(hull.equations[:, :-1], 10), axis=0)
+    if vertices.shape[1] == 2:
+        return normals, np.empty((0, 2))
+    edges = {tuple(np.round(vertices[e[1]] - vertices[e[0]], 10))
              for s in hull.simplices for e in (s[[0, 1]], s[[1, 2]], s[[2, 0]])}
-    return normals, [c.rotation @ np.array(e) for e in edges]
+    return normals, np.array(sorted(edges))
+
+
+def _normals_and_edges(c: Candidate) -> tuple[np.ndarray, np.ndarray]:
+    """Face normals and edge directions of a placed polytope (computed once per shape)."""
+    if c.frame is None:
+        c.frame = _local_normals_and_edges(c.vertices)
+    normals, edges = c.frame
+    return normals @ c.rotation.T, edges @ c.rotation.T
 
 
 def _polytopes_clear(a: Candidate, b: Candidate, d: np.ndarray, gap: float) -> bool:
@@ -80,15 +99,15 @@ def _polytopes_clear(a: Candidate, b: Candidate, d: np.ndarray, gap: float) -> b
     va = a.vertices @ a.rotation.T
     vb = b.vertices @ b.rotation.T + d
     (na, ea), (nb, eb) = _normals_and_edges(a), _normals_and_edges(b)
-    axes = na + nb + [np.cross(x, y) for x in ea for y in eb]
-    for n in axes:
-        norm = np.linalg.norm(n)
-        if norm < 1e-12:
-            continue
-        pa, pb = va @ (n / norm), vb @ (n / norm)
-        if pb.min() - pa.max() >= gap or pa.min() - pb.max() >= gap:
-            return True
-    return False
+    axes = [na, nb]
+    if len(ea) and len(eb):
+        axes.append(np.cross(ea[:, None, :], eb[None, :, :]).reshape(-1, 3))
+    axes = np.concatenate(axes)
+    norms = np.linalg.norm(axes, axis=1)
+    axes = axes[norms > 1e-12] / norms[norms > 1e-12, None]
+    pa, pb = va @ axes.T, vb @ axes.T
+    separation = np.maximum(pb.min(axis=0) - pa.max(axis=0), pa.min(axis=0) - pb.max(axis=0))
+    return bool((separation >= gap).any())
 
 
 def _clear(a: Candidate, b: Candidate, d: np.ndarray, gap: float) -> bool:
@@ -116,15 +135,32 @@ def _images(d: np.ndarray, L: np.ndarray, reach: float) -> list[np.ndarray]:
     return out
 
 
-def _fits(new: Candidate, placed: list[Candidate], L: np.ndarray, gap: float) -> bool:
-    # Its own periodic images: the particle must also keep the gap from itself.
-    if any(np.linalg.norm(image) > 0 and not _clear(new, new, image, gap) for image in _images(np.zeros(L.size), L, 2 * new.radius + gap)):
-        return False
-    for other in placed:
+def _self_clear(new: Candidate, L: np.ndarray, gap: float) -> bool:
+    """The particle keeps the gap from its own periodic images."""
+    return all(np.linalg.norm(image) == 0 or _clear(new, new, image, gap)
+               for image in _images(np.zeros(L.size), L, 2 * new.radius + gap))
+
+
+def _near(center: np.ndarray, radius: float, centers: np.ndarray, radii: np.ndarray, L: np.ndarray,
+          gap: float) -> np.ndarray:
+    """For trial centres (m, dim): which placed particles (n) their bounding spheres come within the gap of."""
+    d = centers[None, :, :] - center[:, None, :]
+    d -= L * np.round(d / L)
+    return np.linalg.norm(d, axis=2) < radius + radii[None, :] + gap
+
+
+def _fits(new: Candidate, placed: list[Candidate], neighbours: np.ndarray, L: np.ndarray, gap: float) -> bool:
+    """Exact test against the placed particles whose bounding spheres are near (all periodic images)."""
+    for k in np.flatnonzero(neighbours):
+        other = placed[k]
         for image in _images(other.center - new.center, L, new.radius + other.radius + gap):
             if not _clear(new, other, image, gap):
                 return False
     return True
+
+
+#: Trial positions drawn and screened together (bounding spheres, vectorised) per RSA round.
+BATCH = 64
 
 
 def _relax_spheres(centers: np.ndarray, radii: np.ndarray, L: np.ndarray, gap: float, max_sweeps: int) -> np.ndarray | None:
@@ -155,7 +191,7 @@ def pack(
     gap: float,
     rng: np.random.Generator,
     random_orientation: bool,
-    attempts: int = 2000,
+    attempts: int = 20000,
     max_sweeps: int = 20000,
 ) -> list[Candidate]:
     """Place ``candidates`` (sizes set) without overlaps in the periodic box.
@@ -172,7 +208,7 @@ def pack(
     random_orientation : bool
         Draw a uniform random rotation for each non-spherical particle (else identity).
     attempts : int
-        RSA trials per particle.
+        RSA trials per particle (screened ``BATCH`` at a time by bounding spheres, vectorised).
     max_sweeps : int
         Rearrangement sweeps (spheres) before giving up.
 
@@ -192,20 +228,35 @@ def pack(
     dim = L.size
     order = sorted(range(len(candidates)), key=lambda k: -candidates[k].radius)
     placed: list[Candidate] = []
+    centers, radii = np.empty((0, dim)), np.empty(0)
+
+    def orientation() -> np.ndarray:
+        if not random_orientation or candidates[0].kind == "sphere":
+            return np.eye(dim)
+        if dim == 3:
+            return Rotation.random(random_state=rng).as_matrix()
+        return Rotation.from_euler("z", rng.uniform(0, 360), degrees=True).as_matrix()[:2, :2]
+
     for k in order:
         c = candidates[k]
-        for _ in range(attempts):
-            c.center = rng.uniform(0, 1, dim) * L
-            if random_orientation and c.kind != "sphere":
-                c.rotation = (Rotation.random(random_state=rng).as_matrix() if dim == 3 else
-                              Rotation.from_euler("z", rng.uniform(0, 360), degrees=True).as_matrix()[:2, :2])
-            else:
-                c.rotation = np.eye(dim)
-            if _fits(c, placed, L, gap):
-                placed.append(c)
+        found = False
+        for _ in range(-(-attempts // BATCH)):
+            trials = rng.uniform(0, 1, (BATCH, dim)) * L
+            near = _near(trials, c.radius, centers, radii, L, gap)
+            for trial, neighbours in zip(trials, near, strict=True):
+                c.center, c.rotation = trial, orientation()
+                if not neighbours.any() and c.kind == "sphere":
+                    found = True
+                elif c.kind != "sphere":
+                    found = _self_clear(c, L, gap) and _fits(c, placed, neighbours, L, gap)
+                if found:
+                    break
+            if found:
                 break
-        else:
+        if not found:
             break
+        placed.append(c)
+        centers, radii = np.vstack([centers, c.center]), np.append(radii, c.radius)
     if len(placed) == len(candidates):
         return candidates
     volume = np.prod(L)

@@ -27,6 +27,8 @@ SHAPES = ("sphere", "ellipsoid", "cube", "octahedron")
 ORIENTATIONS = ("aligned", "random")
 DISTRIBUTIONS = ("monodisperse", "lognormal")
 LATTICES = ("aligned", "random")
+#: Densest packing fraction of equal spheres (fcc, pi / sqrt 18) and of equal discs (pi / sqrt 12).
+DENSEST_EQUAL_SPHERES = {3: math.pi / math.sqrt(18), 2: math.pi / math.sqrt(12)}
 
 
 def particle_sizes(count: int, total: float, distribution: str, spread: float, rng: np.random.Generator) -> np.ndarray:
@@ -109,7 +111,7 @@ def particles_geometry(
         Standard deviation of log(radius) for lognormal sizes (0 to 1).
     gap : float, optional
         Minimum distance between particles and to periodic images (nm); default 5 % of the
-        mean particle diameter.
+        mean volume-equivalent particle diameter.
     lattice : {"aligned", "random"}
         Crystal lattice orientation of the particles: all as the material is given, or one random
         orientation per particle (each particle its own crystal).
@@ -145,10 +147,17 @@ def particles_geometry(
         raise ValueError(f"size_spread={size_spread} is outside the allowed range [0, 1]")
     if particle_phase == matrix_phase:
         raise ValueError(f"particle_phase and matrix_phase must differ; both are '{matrix_phase}'")
+    densest = DENSEST_EQUAL_SPHERES[dim]
+    if shape == "sphere" and size_distribution == "monodisperse" and volume_fraction >= densest:
+        raise ValueError(f"volume_fraction={volume_fraction} is at or above the densest packing of equal "
+                         f"{'spheres' if dim == 3 else 'discs'} ({densest:.4f}); allowed: (0, {densest:.4f}), "
+                         "and random packings jam well below it")
     rng = np.random.default_rng(seed)
     volumes = particle_sizes(count, volume_fraction * cell.volume, size_distribution, size_spread, rng)
     candidates = [_candidate(shape, v, aspect_ratio, dim) for v in volumes]
-    mean_diameter = float(np.mean([2 * c.radius for c in candidates]))
+    # Volume-equivalent sphere (disc) diameters: the gap scales with the particle size, not its reach.
+    equivalent = 2 * (volumes / math.pi) ** 0.5 if dim == 2 else (6 * volumes / math.pi) ** (1 / 3)
+    mean_diameter = float(np.mean(equivalent))
     gap = 0.05 * mean_diameter if gap is None else gap
     if not gap > 0:
         raise ValueError(f"gap={gap} nm is not allowed; must be > 0 (touching particles give degenerate meshes)")

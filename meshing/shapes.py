@@ -323,7 +323,11 @@ class Prism:
         return (*lo, self.lower), (*hi, self.upper)
 
     def min_thickness(self) -> float:
-        """Thinnest part of the polygon, and its height in 3D.
+        """Thinnest part of the polygon (:meth:`width`), and its height in 3D."""
+        return self.width() if self.lower is None else min(self.width(), self.upper - self.lower)
+
+    def width(self) -> float:
+        """Thinnest part of the polygon (nm).
 
         Convex: the smallest width over the edge directions. Not convex (e.g. a dovetail
         tablet): the smallest distance between two edges that share no vertex.
@@ -338,8 +342,7 @@ class Prism:
             n = len(edges)
             widths = [_segment_distance(*edges[i], *edges[j]) for i in range(n) for j in range(i + 2, n)
                       if not (i == 0 and j == n - 1)]
-        width = float(min(widths))
-        return width if self.lower is None else min(width, self.upper - self.lower)
+        return float(min(widths))
 
     def volume(self) -> float:
         return self.area() * (1.0 if self.lower is None else self.upper - self.lower)

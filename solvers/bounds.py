@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from solvers.materials import E_nu_from_bulk_shear, isotropic_stiffness
 from solvers.voigt import VOIGT_PAIRS
 
 __all__ = [
@@ -24,6 +25,9 @@ __all__ = [
     "laminate_isotropic",
     "isotropic_projection",
     "voigt_reuss_hill",
+    "cubic_polycrystal_bounds",
+    "cubic_polycrystal_self_consistent",
+    "anisotropy_index",
 ]
 
 
@@ -227,3 +231,68 @@ def voigt_reuss_hill(C: npt.ArrayLike) -> dict[str, float]:
     GR = 15 / (4 * (S[0, 0] + S[1, 1] + S[2, 2]) - 4 * (S[0, 1] + S[0, 2] + S[1, 2])
                + 3 * (S[3, 3] + S[4, 4] + S[5, 5]))
     return {"K_V": KV, "G_V": GV, "K_R": KR, "G_R": GR, "K_H": (KV + KR) / 2, "G_H": (GV + GR) / 2}
+
+
+def _cubic_moduli(C11: float, C12: float, C44: float) -> tuple[float, float, float]:
+    if not (C44 > 0 and C11 > abs(C12) and C11 + 2 * C12 > 0):
+        raise ValueError(f"cubic constants C11={C11}, C12={C12}, C44={C44} GPa are not positive definite "
+                         "(need C44 > 0, C11 > |C12|, C11 + 2 C12 > 0)")
+    return (C11 + 2 * C12) / 3, (C11 - C12) / 2, C44
+
+
+def cubic_polycrystal_bounds(C11: float, C12: float, C44: float) -> tuple[float, float]:
+    """Hashin-Shtrikman bounds on the shear modulus (GPa) of an untextured polycrystal of a cubic crystal.
+
+    Hashin & Shtrikman, J. Mech. Phys. Solids 10 (1962) 343; in the form of Watt & Peselnick,
+    J. Appl. Phys. 51 (1980) 1525. With ``K = (C11 + 2 C12)/3`` (the polycrystal's exact bulk
+    modulus), ``mu1 = (C11 - C12)/2``, ``mu2 = C44`` and ``beta_i = -3 (K + 2 mu_i) / (5 mu_i (3K + 4 mu_i))``::
+
+        G_a = mu1 + 3 / (5 / (mu2 - mu1) - 4 beta1)
+        G_b = mu2 + 2 / (5 / (mu1 - mu2) - 6 beta2)
+
+    and the bounds are (min, max) of the two. An isotropic crystal (``mu1 = mu2``) gives its own
+    shear modulus twice.
+
+    Returns
+    -------
+    tuple of float
+        (lower, upper) shear modulus bounds (GPa).
+    """
+    K, mu1, mu2 = _cubic_moduli(C11, C12, C44)
+    if abs(mu2 - mu1) <= 1e-12 * max(mu1, mu2):
+        return mu1, mu1
+    beta1 = -3 * (K + 2 * mu1) / (5 * mu1 * (3 * K + 4 * mu1))
+    beta2 = -3 * (K + 2 * mu2) / (5 * mu2 * (3 * K + 4 * mu2))
+    G_a = mu1 + 3 / (5 / (mu2 - mu1) - 4 * beta1)
+    G_b = mu2 + 2 / (5 / (mu1 - mu2) - 6 * beta2)
+    return min(G_a, G_b), max(G_a, G_b)
+
+
+def cubic_polycrystal_self_consistent(C11: float, C12: float, C44: float) -> float:
+    """Self-consistent (Kroener 1958) shear modulus (GPa) of an untextured cubic polycrystal.
+
+    The positive root of ``G^3 + a G^2 + b G + c = 0`` with ``a = (5 C11 + 4 C12)/8``,
+    ``b = -C44 (7 C11 - 4 C12)/8``, ``c = -C44 (C11 - C12)(C11 + 2 C12)/8`` (Kroener,
+    Z. Phys. 151 (1958) 504).
+    """
+    _cubic_moduli(C11, C12, C44)
+    roots = np.roots([1.0, (5 * C11 + 4 * C12) / 8, -C44 * (7 * C11 - 4 * C12) / 8,
+                      -C44 * (C11 - C12) * (C11 + 2 * C12) / 8])
+    positive = [r.real for r in roots if abs(r.imag) < 1e-9 * abs(r) and r.real > 0]
+    if len(positive) != 1:
+        raise ValueError(f"Kroener's cubic has {len(positive)} positive roots for C11={C11}, C12={C12}, C44={C44}")
+    return float(positive[0])
+
+
+def anisotropy_index(C: npt.ArrayLike) -> float:
+    """Distance of a 3D stiffness from its isotropic projection, relative to its size (dimensionless).
+
+    ``|C - C_iso| / |C_iso|`` in the Frobenius norm of the fourth-order tensors (Mandel form of
+    the Voigt matrix), with ``C_iso`` from :func:`isotropic_projection`: 0 for an isotropic
+    tensor; for a single cubic crystal it grows with the Zener ratio ``2 C44 / (C11 - C12)``.
+    """
+    C = np.asarray(C, float)
+    K, G = isotropic_projection(C)
+    C_iso = isotropic_stiffness(*E_nu_from_bulk_shear(K, G))
+    mandel = np.diag([1.0, 1.0, 1.0, np.sqrt(2), np.sqrt(2), np.sqrt(2)])
+    return float(np.linalg.norm(mandel @ (C - C_iso) @ mandel) / np.linalg.norm(mandel @ C_iso @ mandel))

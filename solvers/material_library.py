@@ -45,6 +45,14 @@ LIBRARY: dict[str, dict[str, Any]] = {
         "density": 1.74,
         "source": "Slutsky & Garland, Phys. Rev. 107 (1957) 972 (c axis along x3)",
     },
+    "copper": {
+        # Overton & Gaffney, Phys. Rev. 98 (1955) 969, room temperature (ultrasonic); cubic, the
+        # cube axes along x1, x2, x3. Zener anisotropy 2 C44 / (C11 - C12) = 3.2.
+        "symmetry": "cubic",
+        "constants": {"C11": 168.4, "C12": 121.4, "C44": 75.4},
+        "density": 8.96,
+        "source": "Overton & Gaffney, Phys. Rev. 98 (1955) 969 (cube axes along x1, x2, x3)",
+    },
     # Amorphous and soft phases --------------------------------------------------------------
     "amorphous_Al2O3": {
         # ALD alumina, free-standing films: E = 164-165 GPa (Berdova et al., Acta Mater. 66 (2014) 370).

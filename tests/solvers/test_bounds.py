@@ -4,6 +4,9 @@ import numpy as np
 import pytest
 
 from solvers.bounds import (
+    anisotropy_index,
+    cubic_polycrystal_bounds,
+    cubic_polycrystal_self_consistent,
     dilute_spheres,
     hashin_shtrikman_bulk,
     hashin_shtrikman_shear,
@@ -16,7 +19,7 @@ from solvers.bounds import (
     voigt_reuss_hill,
 )
 from solvers.material_library import library_material
-from solvers.materials import bulk_shear_from_E_nu, isotropic_stiffness
+from solvers.materials import bulk_shear_from_E_nu, isotropic_stiffness, stiffness_from_constants
 from solvers.voigt import rotation_from_euler, rotate_stiffness
 
 K1, G1 = bulk_shear_from_E_nu(3.0, 0.35)
@@ -92,3 +95,59 @@ def test_aragonite_aggregate_moduli_match_the_published_vrh_values():
 def test_fractions_that_do_not_sum_to_one_are_refused():
     with pytest.raises(ValueError, match="summing to 1"):
         voigt_average([np.eye(6), np.eye(6)], [0.5, 0.6])
+
+
+MANDEL = np.diag([1.0, 1.0, 1.0, np.sqrt(2), np.sqrt(2), np.sqrt(2)])
+
+
+def _hs_polycrystal_shear_by_tensor_average(C, K0, G0):
+    """General HS estimate of a random aggregate, C_HS = <(C + C*)^-1>^-1 - C*, with the Hill
+    constraint tensor C* of the isotropic comparison medium (K0, G0); the orientation average of
+    a tensor is its projection on J (bulk) and K (deviatoric)."""
+    J = np.zeros((6, 6))
+    J[:3, :3] = 1 / 3
+    Kp = np.eye(6) - J
+    K_star, G_star = 4 * G0 / 3, G0 * (9 * K0 + 8 * G0) / (6 * (K0 + 2 * G0))
+    C_star = 3 * K_star * J + 2 * G_star * Kp
+    A = np.linalg.inv(MANDEL @ C @ MANDEL + C_star)
+    shear_part = np.trace(Kp @ A) / 5
+    return (1 / shear_part - 2 * G_star) / 2
+
+
+def test_cubic_polycrystal_bounds_equal_the_general_hashin_shtrikman_tensor_formula():
+    copper = library_material("copper")
+    C11, C12, C44 = copper.stiffness[0, 0], copper.stiffness[0, 1], copper.stiffness[3, 3]
+    K = (C11 + 2 * C12) / 3
+    lower, upper = cubic_polycrystal_bounds(C11, C12, C44)
+    assert lower == pytest.approx(_hs_polycrystal_shear_by_tensor_average(copper.stiffness, K, (C11 - C12) / 2), rel=1e-12)
+    assert upper == pytest.approx(_hs_polycrystal_shear_by_tensor_average(copper.stiffness, K, C44), rel=1e-12)
+
+
+@pytest.mark.parametrize(("C11", "C12", "C44"), [(168.4, 121.4, 75.4), (108.2, 61.3, 28.5), (165.7, 63.9, 79.6),
+                                                 (100.0, 60.0, 10.0)])
+def test_cubic_polycrystal_bounds_nest_inside_voigt_reuss_and_hold_the_self_consistent_value(C11, C12, C44):
+    # Cu, Al, Si and a crystal with C44 < (C11 - C12)/2 (the bounds swap their reference phases).
+    vrh = voigt_reuss_hill(stiffness_from_constants({"C11": C11, "C12": C12, "C44": C44}, "cubic"))
+    lower, upper = cubic_polycrystal_bounds(C11, C12, C44)
+    self_consistent = cubic_polycrystal_self_consistent(C11, C12, C44)
+    assert vrh["G_R"] < lower < self_consistent < upper < vrh["G_V"]
+
+
+def test_isotropic_cubic_crystal_has_no_spread_and_no_anisotropy():
+    C11, C12 = 200.0, 80.0
+    C44 = (C11 - C12) / 2
+    assert cubic_polycrystal_bounds(C11, C12, C44) == (pytest.approx(C44), pytest.approx(C44))
+    assert cubic_polycrystal_self_consistent(C11, C12, C44) == pytest.approx(C44, rel=1e-10)
+    assert anisotropy_index(stiffness_from_constants({"C11": C11, "C12": C12, "C44": C44}, "cubic")) < 1e-14
+
+
+def test_anisotropy_index_does_not_depend_on_the_frame():
+    C = library_material("copper").stiffness
+    turned = rotate_stiffness(C, rotation_from_euler(31.0, 47.0, 113.0))
+    assert anisotropy_index(C) > 0.1
+    assert anisotropy_index(turned) == pytest.approx(anisotropy_index(C), rel=1e-10)
+
+
+def test_nonpositive_cubic_constants_are_refused():
+    with pytest.raises(ValueError, match="C44"):
+        cubic_polycrystal_bounds(100.0, 120.0, 30.0)

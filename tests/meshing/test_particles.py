@@ -1,0 +1,183 @@
+"""Random particle packings: fractions, gaps (checked with an independent distance computation),
+determinism, jamming, size and lattice statistics, and periodic meshes of wrapped particles."""
+
+import itertools
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+from scipy.optimize import minimize
+
+from meshing import MeshSettings, particles_geometry
+from meshing.packing import JammingError
+from meshing.particles import particle_sizes, random_lattice
+from meshing.rve import build_rve
+from meshing.shapes import Ball, Prism
+from meshing.solids import ConvexPolyhedron, Ellipsoid
+
+from tests.meshing.test_rve import _face_points
+
+
+def _images(shape, box):
+    """Offsets that bring periodic images of ``shape`` near the box (all 3^dim shifts)."""
+    return [np.array(s) * np.array(box.lengths) for s in itertools.product((-1, 0, 1), repeat=box.dim)]
+
+
+def _hull_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Distance between the convex hulls of two vertex sets (SLSQP on convex weights)."""
+    na, nb = len(a), len(b)
+
+    def gap(w):
+        return np.sum((w[:na] @ a - w[na:] @ b) ** 2)
+
+    constraints = [{"type": "eq", "fun": lambda w: w[:na].sum() - 1}, {"type": "eq", "fun": lambda w: w[na:].sum() - 1}]
+    start = np.concatenate([np.full(na, 1 / na), np.full(nb, 1 / nb)])
+    best = minimize(gap, start, bounds=[(0, 1)] * (na + nb), constraints=constraints, method="SLSQP",
+                    options={"ftol": 1e-14, "maxiter": 500})
+    return float(np.sqrt(max(best.fun, 0.0)))
+
+
+def _ellipsoid_distance(p: Ellipsoid, q: Ellipsoid, shift: np.ndarray) -> float:
+    """Distance between two ellipsoids (q moved by ``shift``), by constrained minimisation."""
+    dim = len(p.center)
+    cp, cq = np.array(p.center), np.array(q.center) + shift
+
+    def inside(x, c, e):
+        return 1 - np.sum(((x - c) @ e.rotation / np.array(e.semi_axes)) ** 2)
+
+    constraints = [{"type": "ineq", "fun": lambda z: inside(z[:dim], cp, p)},
+                   {"type": "ineq", "fun": lambda z: inside(z[dim:], cq, q)}]
+    best = minimize(lambda z: np.sum((z[:dim] - z[dim:]) ** 2), np.concatenate([cp, cq]), constraints=constraints,
+                    method="SLSQP", options={"ftol": 1e-16, "maxiter": 500})
+    return float(np.sqrt(max(best.fun, 0.0)))
+
+
+def _vertices(shape: ConvexPolyhedron | Prism) -> np.ndarray:
+    return np.asarray(shape.vertices, dtype=float)
+
+
+def _closest_distances(geometry):
+    """Distance of every pair of particles (and of each particle to its own images) that come
+    within one particle reach, computed independently of the packing code."""
+    shapes, box = geometry.shapes, geometry.box
+    distances = []
+    for i, j in itertools.combinations_with_replacement(range(len(shapes)), 2):
+        p, q = shapes[i], shapes[j]
+        for shift in _images(q, box):
+            if i == j and not shift.any():
+                continue
+            lo_p, hi_p = (np.array(v) for v in p.bounding_box())
+            lo_q, hi_q = (np.array(v) + shift for v in q.bounding_box())
+            if np.any(lo_q > hi_p + 0.1 * box.lengths[0]) or np.any(lo_p > hi_q + 0.1 * box.lengths[0]):
+                continue
+            if isinstance(p, Ball):
+                d = np.linalg.norm(np.array(q.center) + shift - np.array(p.center)) - p.radius - q.radius
+            elif isinstance(p, Ellipsoid):
+                d = _ellipsoid_distance(p, q, shift)
+            else:
+                d = _hull_distance(_vertices(p), _vertices(q) + shift)
+            distances.append(d)
+    return np.array(distances)
+
+
+@pytest.mark.parametrize(("fraction", "distribution"), [(0.1, "monodisperse"), (0.3, "monodisperse"),
+                                                        (0.45, "monodisperse"), (0.45, "lognormal")])
+def test_spheres_reach_the_target_fraction_with_the_gap_kept(fraction, distribution):
+    geometry = particles_geometry(30, fraction, (1.0, 1.0, 1.0), size_distribution=distribution, seed=3)
+    achieved = sum(s.volume() for s in geometry.shapes)
+    assert achieved == pytest.approx(fraction, rel=0.01)
+    default_gap = 0.05 * np.mean([2 * s.radius for s in geometry.shapes])
+    assert _closest_distances(geometry).min() >= default_gap * (1 - 1e-9)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(shape="ellipsoid", aspect_ratio=2.0), dict(shape="ellipsoid", aspect_ratio=0.5, orientation="aligned"),
+     dict(shape="cube"), dict(shape="octahedron")],
+    ids=["prolate-random", "oblate-aligned", "cubes", "octahedra"],
+)
+def test_nonspherical_particles_keep_the_gap_by_an_independent_distance(kwargs):
+    gap = 0.03
+    geometry = particles_geometry(10, 0.2, (1.0, 1.0, 1.0), gap=gap, seed=1, **kwargs)
+    assert sum(s.volume() for s in geometry.shapes) == pytest.approx(0.2, rel=1e-9)
+    assert _closest_distances(geometry).min() >= gap * (1 - 1e-4)
+
+
+def test_discs_squares_and_ellipses_in_2d_keep_the_gap():
+    for shape in ("sphere", "cube", "ellipsoid"):
+        geometry = particles_geometry(12, 0.4, (1.0, 1.0), shape=shape, aspect_ratio=1.8, gap=0.02, seed=2)
+        assert sum(s.volume() for s in geometry.shapes) == pytest.approx(0.4, rel=1e-9)
+        assert _closest_distances(geometry).min() >= 0.02 * (1 - 1e-4)
+        assert isinstance(geometry.shapes[0], {"sphere": Ball, "cube": Prism, "ellipsoid": Ellipsoid}[shape])
+
+
+def test_same_seed_same_packing_and_another_seed_another():
+    def centres(seed):
+        return np.array([s.center for s in particles_geometry(20, 0.3, (1.0, 1.0, 1.0), seed=seed).shapes])
+
+    assert np.array_equal(centres(7), centres(7))
+    assert not np.allclose(centres(7), centres(8))
+
+
+def test_jamming_states_the_fraction_reached():
+    with pytest.raises(JammingError, match=r"a volume fraction of 0\.\d{4} of the target 0\.3500") as error:
+        particles_geometry(12, 0.35, (1.0, 1.0, 1.0), shape="cube", gap=0.05, seed=0)
+    reached = float(str(error.value).split("a volume fraction of ")[1].split()[0])
+    assert 0 < reached < 0.35
+
+
+def test_a_fraction_beyond_the_densest_sphere_packing_is_refused_before_packing():
+    with pytest.raises(ValueError, match="volume_fraction=0.76"):
+        particles_geometry(10, 0.76, (1.0, 1.0, 1.0))
+
+
+def test_lognormal_radii_have_the_requested_log_spread():
+    volumes = particle_sizes(20000, 1.0, "lognormal", 0.25, np.random.default_rng(0))
+    radii = volumes ** (1 / 3)
+    assert volumes.sum() == pytest.approx(1.0, rel=1e-12)
+    assert np.std(np.log(radii)) == pytest.approx(0.25, rel=0.03)
+
+
+def test_random_lattices_are_uniform_on_the_rotation_group():
+    from scipy.spatial.transform import Rotation
+
+    angles = random_lattice(20000, 3, np.random.default_rng(0))
+    R = Rotation.from_euler("ZXZ", angles, degrees=True).as_matrix()
+    # Uniform (Haar) rotations have E[R] = 0 and E[R_ij^2] = 1/3.
+    assert np.abs(R.mean(axis=0)).max() < 0.02
+    assert np.allclose((R**2).mean(axis=0), 1 / 3, atol=0.01)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [(dict(count=0), "count=0"), (dict(volume_fraction=1.2), "volume_fraction=1.2"), (dict(shape="torus"), "shape='torus'"),
+     (dict(size_spread=2.0), "size_spread=2.0"), (dict(count=1, volume_fraction=0.6), "does not fit in the box"),
+     (dict(gap=-0.1), "gap=-0.1"), (dict(aspect_ratio=0.0), "aspect_ratio")],
+)
+def test_bad_particle_input_is_refused(kwargs, message):
+    arguments = dict(count=20, volume_fraction=0.2, box=(1.0, 1.0, 1.0)) | kwargs
+    with pytest.raises(ValueError, match=message):
+        particles_geometry(**arguments)
+
+
+def test_octahedra_need_a_3d_box():
+    with pytest.raises(ValueError, match="3D box"):
+        particles_geometry(5, 0.2, (1.0, 1.0), shape="octahedron")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(shape="sphere"), dict(shape="ellipsoid", aspect_ratio=2.0), dict(shape="cube")],
+    ids=["spheres", "spheroids", "cubes"],
+)
+def test_wrapped_particles_mesh_periodically_with_the_exact_fraction(kwargs):
+    geometry = particles_geometry(8, 0.25, (10.0, 10.0, 10.0), seed=4, **kwargs)
+    crossing = [s for s in geometry.shapes
+                if any(lo < 0 or hi > 10.0 for lo, hi in zip(*s.bounding_box(), strict=True))]
+    assert crossing, "the test needs particles that cross the box"
+    rve = build_rve(geometry, MeshSettings(size=1.0), comm=MPI.COMM_SELF)
+    assert rve.geometric_volume_fractions["particle"] == pytest.approx(0.25, rel=1e-3)
+    for axis, length in enumerate(rve.box.lengths):
+        low, high = _face_points(rve, axis, 0.0), _face_points(rve, axis, length)
+        assert len(low) > 20
+        assert low == high
