@@ -182,8 +182,13 @@ def _legend(plotter: Any, entries: list[tuple[str, str]]) -> None:
 
 def _camera(plotter: Any, results: Results) -> None:
     if results.dim == 2:
+        # A flat cell: orthographic, fitted to the drawn extent with a margin for the title,
+        # legend and scale text (a perspective fit of the bounding sphere leaves it small).
         plotter.view_xy()
-        plotter.camera.zoom(0.8)
+        plotter.enable_parallel_projection()
+        xmin, xmax, ymin, ymax = plotter.bounds[:4]
+        width, height = plotter.window_size
+        plotter.camera.parallel_scale = 0.5 * max(ymax - ymin, (xmax - xmin) * height / width) / 0.72
     else:
         plotter.view_isometric()
         plotter.add_axes()
