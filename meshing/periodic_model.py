@@ -147,12 +147,22 @@ def _draw_shapes_with_images(occ, geometry: PeriodicGeometry) -> tuple[list[tupl
     return pieces, owners
 
 
+#: Slack of the bounding-box query for entities on a cell face, in units of the box (nm for boxes
+#: under 1 nm): OCC pads bounding boxes by its absolute shape tolerance, which booleans on
+#: revolved surfaces raise to ~1e-5.
+BOUNDING_BOX_SLACK = 1e-4
+
+
 def _entities_on_plane(box: Box, axis: int, position: float) -> list[int]:
-    eps = 10 * _tolerance(box)
+    """Boundary entities lying in the plane ``x_axis = position``: found in a padded bounding box,
+    then kept only when their centre of mass is on the plane (exact for planar pieces)."""
+    eps = BOUNDING_BOX_SLACK * max(max(box.lengths), 1.0)
     lo = [-eps] * 3
     hi = [length + eps for length in box.lengths] + [eps] * (3 - box.dim)
     lo[axis], hi[axis] = position - eps, position + eps
-    return [tag for _, tag in gmsh.model.getEntitiesInBoundingBox(*lo, *hi, dim=box.dim - 1)]
+    dim = box.dim - 1
+    return [tag for _, tag in gmsh.model.getEntitiesInBoundingBox(*lo, *hi, dim=dim)
+            if abs(gmsh.model.occ.getCenterOfMass(dim, tag)[axis] - position) <= 10 * _tolerance(box)]
 
 
 #: Largest mismatch (fraction of the box) of a face and its image; OCC's bounding boxes and
@@ -175,6 +185,9 @@ def _make_periodic(box: Box) -> None:
     for axis in range(box.dim):
         low = _entities_on_plane(box, axis, 0.0)
         high = _entities_on_plane(box, axis, box.lengths[axis])
+        if not low:
+            raise RuntimeError(f"no boundary entity found on {_AXES[axis]}=0 (OCC tolerance beyond "
+                               f"{BOUNDING_BOX_SLACK:g} of the box?)")
         if len(low) != len(high):
             raise RuntimeError(
                 f"geometry is not periodic: {len(low)} boundary entities on {_AXES[axis]}=0 but {len(high)} "
