@@ -136,7 +136,7 @@ def test_same_seed_same_packing_and_another_seed_another():
 
 
 def test_jamming_states_the_fraction_reached():
-    # Cubes with a gap of a sixth of their edge cannot be compressed to 60 %.
+    # Cubes with a gap of a seventh of their edge cannot be compressed to 60 %.
     with pytest.raises(JammingError, match=r"a volume fraction of 0\.\d{4} of the target 0\.6000") as error:
         particles_geometry(12, 0.6, (1.0, 1.0, 1.0), shape="cube", gap=0.05, seed=0)
     reached = float(str(error.value).split("a volume fraction of ")[1].split()[0])
