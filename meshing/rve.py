@@ -23,7 +23,7 @@ from meshing.geometry import Box, PeriodicGeometry
 from meshing.periodic_model import GmshRVEInfo, build_periodic_model, check_resolution
 from meshing.settings import MeshSettings
 
-__all__ = ["RVE", "build_rve", "cell_volumes"]
+__all__ = ["RVE", "build_rve", "cell_volumes", "fraction_departures"]
 
 log = logging.getLogger("amorfem.meshing")
 
@@ -126,6 +126,18 @@ def _meshed_fractions(mesh, cell_tags, phases: dict[str, int], box: Box) -> dict
     if not np.isclose(total.sum(), box.volume, rtol=1e-8):
         raise RuntimeError(f"meshed volume {total.sum():.10g} differs from the box volume {box.volume:.10g} nm^3")
     return {phase: float(v / box.volume) for phase, v in zip(phases, total, strict=True)}
+
+
+def fraction_departures(rve: RVE, relative: float = 0.02) -> dict[str, tuple[float, float]]:
+    """Phases whose meshed volume fraction departs from the exact (CAD) one by more than
+    ``relative`` of it: ``{phase: (meshed, exact)}``.
+
+    Affine elements inscribed in curved interfaces lose volume (measured: spheres meshed at a
+    fifth of their diameter lose 5.6 % of it); the homogenized stiffness is that of the meshed
+    fractions, so a large departure means the mesh, not the design, is being analysed.
+    """
+    return {phase: (rve.volume_fractions.get(phase, 0.0), exact) for phase, exact in rve.geometric_volume_fractions.items()
+            if abs(rve.volume_fractions.get(phase, 0.0) - exact) > relative * exact}
 
 
 def build_rve(

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from mpi4py import MPI
 
-from meshing.rve import build_rve
+from meshing.rve import build_rve, fraction_departures
 from solvers.case import Case
 from solvers.hierarchy import LowerScale
 from solvers.materials import Material
@@ -82,6 +82,10 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
     materials = resolve_materials(case, directory, comm, force)
     log.info("%s: meshing (%s)", case.name, case.geometry_kind)
     rve = build_rve(case.geometry, case.mesh, comm, msh_path=directory / "rve.msh")
+    for phase, (meshed, exact) in fraction_departures(rve).items() if comm.rank == 0 else ():
+        log.warning("%s: phase '%s' is meshed at a volume fraction of %.4f against %.4f exact (%+.1f %%); the stiffness "
+                    "is that of the mesh: refine mesh.size or raise mesh.curvature_elements", case.name, phase, meshed,
+                    exact, 100 * (meshed / exact - 1))
     log.info("%s: %s stiffness, P%d, %d ranks", case.name, case.bc, case.degree, comm.size)
     result = effective_stiffness(rve, materials, bc=case.bc, degree=case.degree, solver=case.solver)
     local = local_fields(rve, materials, result) if case.local_fields else None

@@ -59,6 +59,8 @@ def test_default_case_writes_mesh_fields_and_picture(default_run):
 def test_only_rank_0_prints(default_run):
     _, result = default_run
     assert result.stderr.count("meshing (inclusions)") == 1
+    # The coarse mesh (3 nm for a 14.5 nm sphere) loses particle volume: warned once, by rank 0.
+    assert result.stderr.count("phase 'nanocrystal' is meshed at a volume fraction") == 1
 
 
 def test_second_run_with_the_same_inputs_is_skipped(default_run):
