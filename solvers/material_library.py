@@ -84,6 +84,16 @@ LIBRARY: dict[str, dict[str, Any]] = {
         "density": 6.3,
         "source": "E: Wada et al., Mater. Trans. 44 (2003) 1839 (Zr55Al20Co20Cu5); nu, density estimates",
     },
+    "MgCuY_metallic_glass": {
+        # Mg-Cu-Y(Gd, Tb) bulk metallic glasses, the amorphous shells of dual-phase Mg alloys
+        # (Wu et al., Nature 545 (2017) 80). E and nu: estimates, the middle of the range that
+        # W. H. Wang, Prog. Mater. Sci. 57 (2012) 487 reviews for Mg-based glasses
+        # (E 45-55 GPa, nu 0.30-0.33). Density: estimate for Mg65Cu25Y10.
+        "E": 50.0,
+        "nu": 0.31,
+        "density": 3.3,
+        "source": "estimates for Mg65Cu25Y10-type glass (Mg-based range in Wang, Prog. Mater. Sci. 57 (2012) 487)",
+    },
     "graphene_oxide": {
         # Monolayer GO, effective E = 207.6 GPa for a 0.7 nm thickness
         # (Suk, Piner, An, Ruoff, ACS Nano 4 (2010) 6557).
