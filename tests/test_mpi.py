@@ -15,7 +15,7 @@ from mpi4py import MPI
 import meshing.fenicsx  # noqa: F401
 from dolfinx import fem, mesh
 
-from meshing import Box, MeshSettings, inclusions, laminate, polycrystal_geometry
+from meshing import Box, MeshSettings, inclusions, laminate, particles_geometry, polycrystal_geometry
 from meshing.rve import build_rve
 from solvers.bounds import isotropic_projection, laminate_isotropic
 from solvers.homogenization import effective_stiffness
@@ -70,6 +70,19 @@ def test_polycrystal_with_per_grain_lattices_agrees_with_serial_and_keeps_the_ex
                                 {"grain": copper}, solver=SOLVER).C
     C11, C12 = copper.stiffness[0, 0], copper.stiffness[0, 1]
     assert isotropic_projection(plain)[0] == pytest.approx((C11 + 2 * C12) / 3, rel=1e-8)
+
+
+def test_faceted_nanocubes_with_lattices_on_their_axes_agree_with_serial():
+    # Each cube's lattice follows its own (random) axes; cells find their cube per rank.
+    geometry = particles_geometry(6, 0.3, (10.0, 10.0, 10.0), shape="cube", lattice="shape", seed=3)
+    materials = {"particle": library_material("copper"), "matrix": library_material("Zr_metallic_glass")}
+
+    def stiffness(comm):
+        return effective_stiffness(build_rve(geometry, MeshSettings(size=0.8), comm=comm), materials, solver=SOLVER).C
+
+    parallel = stiffness(COMM)
+    serial = _serial_on_rank0(stiffness)
+    assert np.abs(parallel - serial).max() / np.abs(serial).max() < 1e-9
 
 
 def test_mesh_is_distributed_and_fractions_agree_with_serial():
