@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.optimize import minimize
 
 from meshing.geometry import PeriodicGeometry, ThinFeature
 from meshing.particles import particles_geometry
@@ -66,26 +67,27 @@ def inset(shape: Ball | Ellipsoid | ConvexPolyhedron | Prism, depth: float, phas
     return Prism(phase, tuple(map(tuple, centre + factor * (corners - centre))), crystal_euler=shape.crystal_euler)
 
 
-def spheroid_shell_thickness(semi_axes: Sequence[float], depth: float, samples: int = 2000) -> float:
+def spheroid_shell_thickness(semi_axes: Sequence[float], depth: float) -> float:
     """Thinnest distance (nm) between an ellipsoid and the one with every semi-axis reduced by ``depth``.
 
-    For a spheroid it is the thinnest distance between the two meridian ellipses: every point
-    of the inner ellipse is measured to a dense sampling of the outer one.
+    For a spheroid it is the thinnest distance between the two meridian ellipses: a coarse grid
+    of point pairs (inner ellipse, outer ellipse) brackets it, a simplex search refines it.
     """
     a, b = max(semi_axes), min(semi_axes)
     if a - b <= 1e-12 * a:
         return depth
-    angles = np.linspace(0.0, np.pi / 2, samples)
-    inner = np.column_stack([(a - depth) * np.cos(angles), (b - depth) * np.sin(angles)])
-    fine = np.linspace(0.0, np.pi / 2, 20 * samples)
-    outer = np.column_stack([a * np.cos(fine), b * np.sin(fine)])
-    distances = np.linalg.norm(inner[:, None, :] - outer[None, ::10, :], axis=2)
-    closest = np.argmin(distances, axis=1) * 10
-    best = depth
-    for point, k in zip(inner, closest, strict=True):
-        window = outer[max(k - 10, 0):k + 11]
-        best = min(best, float(np.linalg.norm(window - point, axis=1).min()))
-    return best
+
+    def points(angles: np.ndarray, shrink: float) -> np.ndarray:
+        return np.stack([(a - shrink) * np.cos(angles), (b - shrink) * np.sin(angles)], axis=-1)
+
+    def distance(angles: np.ndarray) -> float:
+        return float(np.linalg.norm(points(angles[0], depth) - points(angles[1], 0.0)))
+
+    grid = np.linspace(0.0, np.pi / 2, 201)
+    pairs = np.linalg.norm(points(grid, depth)[:, None, :] - points(grid, 0.0)[None, :, :], axis=2)
+    i, j = np.unravel_index(np.argmin(pairs), pairs.shape)
+    best = minimize(distance, [grid[i], grid[j]], method="Nelder-Mead", options={"xatol": 1e-12, "fatol": 1e-15})
+    return min(depth, float(best.fun))
 
 
 def core_shell_geometry(
@@ -150,8 +152,8 @@ def core_shell_geometry(
     features = []
     for k, phase in enumerate(phases[:-1]):
         thickness = shell_thickness
-        if shape == "ellipsoid":  # thinnest where the curvature changes; the same for every particle shape-wise
-            thickness = min(spheroid_shell_thickness(inset(p, k * shell_thickness, phase).semi_axes, shell_thickness)
-                            for p in plain.shapes)
+        if shape == "ellipsoid":  # thinner than t between poles and equator; one search per distinct size
+            sizes = {tuple(a - k * shell_thickness for a in p.semi_axes) for p in plain.shapes}
+            thickness = min(spheroid_shell_thickness(axes, shell_thickness) for axes in sizes)
         features.append(ThinFeature(phase, thickness, f"shell {k + 1} of each particle"))
     return PeriodicGeometry(plain.box, matrix_phase, tuple(shapes), tuple(features))
