@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -261,12 +261,6 @@ def _scaled(c: Candidate, factor: float) -> Candidate:
                      None if c.vertices is None else c.vertices * factor, c.center, c.rotation, c.frame)
 
 
-def _placed_like(c: Candidate, other: Candidate) -> Candidate:
-    """``c`` (its size) at the centre and rotation of ``other``, sharing ``other``'s cached frame."""
-    c.center, c.rotation, c.frame = other.center, other.rotation, other.frame
-    return c
-
-
 def _clear_of_others(k: int, particles: list[Candidate], L: np.ndarray, gap: float, only_later: bool = False) -> bool:
     """Particle ``k`` keeps the gap from its own images and from the others (or only those after it)."""
     c = particles[k]
@@ -294,12 +288,11 @@ def _compress(candidates: list[Candidate], L: np.ndarray, gap: float, rng: np.ra
     on failure. Gives up when the scale has not grown by 0.05 % in ``STALL_SWEEPS`` sweeps.
     """
     dim = L.size
-    scale = start / 0.9
-    while True:  # a reduced size that RSA finishes
+    scale = start
+    particles = [_scaled(c, scale) for c in candidates]
+    while len(_rsa(particles, L, gap, rng, orientation, 2000)) < len(particles):  # shrink until RSA finishes
         scale *= 0.9
         particles = [_scaled(c, scale) for c in candidates]
-        if len(_rsa(particles, L, gap, rng, orientation, 2000)) == len(particles):
-            break
     step = 0.2 * float(np.mean([c.radius for c in particles]))
     angle, growth = 0.2, 0.02
     history = [scale]
@@ -319,7 +312,8 @@ def _compress(candidates: list[Candidate], L: np.ndarray, gap: float, rng: np.ra
         adapt = 1.1 if rate > 0.35 else 0.9
         step, angle = min(step * adapt, float(np.mean([c.radius for c in particles]))), min(angle * adapt, 0.5)
         trial_scale = min(1.0, scale * (1 + growth))
-        grown = [_scaled(_placed_like(base, p), trial_scale) for base, p in zip(candidates, particles, strict=True)]
+        grown = [replace(_scaled(base, trial_scale), center=p.center, rotation=p.rotation, frame=p.frame)
+                 for base, p in zip(candidates, particles, strict=True)]
         if all(_clear_of_others(k, grown, L, gap, only_later=True) for k in range(len(grown))):
             particles, scale, growth = grown, trial_scale, min(2 * growth, 0.05)
         else:
