@@ -23,10 +23,10 @@ import numpy as np  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
 from meshing import MeshSettings, inclusions  # noqa: E402
-from solvers.homogenization import effective_stiffness  # noqa: E402
-from solvers.linear_solver import SolverOptions  # noqa: E402
-from solvers.materials import isotropic  # noqa: E402
-from solvers.output import write_json_atomic  # noqa: E402
+from solvers.analyses.stiffness import effective_stiffness  # noqa: E402
+from solvers.fe.linear_solver import SolverOptions  # noqa: E402
+from solvers.micromechanics.materials import isotropic  # noqa: E402
+from solvers.app.output import write_json_atomic  # noqa: E402
 
 SIZES = (0.15, 0.1, 0.07, 0.05)
 DEGREES = (1, 2, 3)

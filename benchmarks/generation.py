@@ -70,7 +70,7 @@ def main() -> int:
     from mpi4py import MPI
 
     from meshing.rve import build_rve
-    from solvers.output import write_json_atomic
+    from solvers.app.output import write_json_atomic
 
     out_file = ROOT / "benchmarks" / "results" / "generation.json"
     records = []

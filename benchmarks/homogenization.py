@@ -44,9 +44,9 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
     from mpi4py import MPI
 
     from meshing import MeshSettings, inclusions
-    from solvers.homogenization import effective_stiffness
-    from solvers.linear_solver import SolverOptions
-    from solvers.materials import isotropic
+    from solvers.analyses.stiffness import effective_stiffness
+    from solvers.fe.linear_solver import SolverOptions
+    from solvers.micromechanics.materials import isotropic
 
     comm = MPI.COMM_WORLD
     options = dict(solver_options)
@@ -86,7 +86,7 @@ def _key(record: dict) -> tuple:
 
 
 def _write(path: Path, records: list[dict]) -> None:
-    from solvers.output import write_json_atomic
+    from solvers.app.output import write_json_atomic
 
     write_json_atomic(path, {
         "units": {"time": "s", "memory": "MB", "moduli": "GPa", "length": "nm (unit cube)"},
@@ -147,7 +147,7 @@ def main() -> int:
 
 
 def _default_rtol() -> float:
-    from solvers.linear_solver import SolverOptions
+    from solvers.fe.linear_solver import SolverOptions
 
     return SolverOptions().rtol
 

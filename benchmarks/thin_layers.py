@@ -26,7 +26,7 @@ CASES = ("nacre_2d", "nacre_3d", "enamel", "go_alumina")
 
 
 def main() -> int:
-    from solvers.output import write_json_atomic
+    from solvers.app.output import write_json_atomic
 
     out_file = ROOT / "benchmarks" / "results" / "thin_layers.json"
     mpirun, amorfem = Path(sys.executable).parent / "mpirun", Path(sys.executable).parent / "amorfem"

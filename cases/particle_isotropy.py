@@ -23,10 +23,10 @@ from mpi4py import MPI
 
 from meshing import MeshSettings, particles_geometry
 from meshing.rve import build_rve
-from solvers.bounds import anisotropy_index, hashin_shtrikman_bulk, hashin_shtrikman_shear, isotropic_projection, mori_tanaka_spheres
-from solvers.homogenization import effective_stiffness
-from solvers.materials import bulk_shear_from_E_nu, isotropic
-from solvers.output import UNITS, write_json_atomic
+from solvers.micromechanics.bounds import anisotropy_index, hashin_shtrikman_bulk, hashin_shtrikman_shear, isotropic_projection, mori_tanaka_spheres
+from solvers.analyses.stiffness import effective_stiffness
+from solvers.micromechanics.materials import bulk_shear_from_E_nu, isotropic
+from solvers.app.output import UNITS, write_json_atomic
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--counts", type=int, nargs="+", default=[1, 8, 27, 64])

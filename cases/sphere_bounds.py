@@ -12,9 +12,9 @@ import numpy as np
 from mpi4py import MPI
 
 from meshing import MeshSettings, inclusions
-from solvers.homogenization import effective_stiffness
-from solvers.materials import isotropic
-from solvers.output import UNITS, write_json_atomic
+from solvers.analyses.stiffness import effective_stiffness
+from solvers.micromechanics.materials import isotropic
+from solvers.app.output import UNITS, write_json_atomic
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--size", type=float, default=0.1, help="element size (nm) in a 1 nm cube")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 __all__ = ["Box", "Shape", "ThinFeature", "PeriodicGeometry", "check_positive", "thin_ligament"]
 
@@ -125,6 +125,9 @@ class PeriodicGeometry:
     matrix_phase: str | None
     shapes: tuple[Any, ...] = field(default_factory=tuple)
     thin_features: tuple[ThinFeature, ...] = field(default_factory=tuple)
+
+    #: What this geometry builds (see :func:`meshing.body_kind`).
+    body_kind: ClassVar[str] = "rve"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shapes", tuple(self.shapes))

@@ -11,13 +11,13 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 
 import gmsh
 import numpy as np
 
 from meshing.geometry import Box, PeriodicGeometry
+from meshing.gmsh_regions import generate, mesh_counts, paint_regions, set_sizes
 from meshing.shapes import Prism, Slab
 from meshing.settings import ELEMENTS_THROUGH_THICKNESS, SIZES_PER_THICKNESS, MeshSettings
 
@@ -49,6 +49,10 @@ class GmshRVEInfo:
         Size of the mesh.
     seconds : float
         Wall time of the gmsh build (s).
+    region_phase : dict of int to int
+        Region (gmsh entity of the top dimension) -> phase tag.
+    region_shape : dict of int to int or None
+        Region -> index of the geometry shape it belongs to (None: the matrix).
     """
 
     phases: dict[str, int]
@@ -56,6 +60,8 @@ class GmshRVEInfo:
     num_nodes: int
     num_cells: int
     seconds: float
+    region_phase: dict[int, int]
+    region_shape: dict[int, int | None]
 
 
 def _thinnest(shape, box: Box) -> float:
@@ -210,46 +216,6 @@ def _make_periodic(box: Box) -> None:
             gmsh.model.mesh.setPeriodic(box.dim - 1, [high[i]], [low[j]], affine)
 
 
-def _set_sizes(box: Box, regions: dict[str, list[int]], settings: MeshSettings) -> None:
-    fields = []
-    list_name = "VolumesList" if box.dim == 3 else "SurfacesList"
-    for phase, tags in regions.items():
-        f = gmsh.model.mesh.field.add("Constant")
-        gmsh.model.mesh.field.setNumber(f, "VIn", settings.size_in(phase))
-        gmsh.model.mesh.field.setNumbers(f, list_name, tags)
-        gmsh.model.mesh.field.setNumber(f, "IncludeBoundary", 1)
-        fields.append(f)
-    smallest = gmsh.model.mesh.field.add("Min")
-    gmsh.model.mesh.field.setNumbers(smallest, "FieldsList", fields)
-    gmsh.model.mesh.field.setAsBackgroundMesh(smallest)
-    gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
-    gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
-    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", settings.curvature_elements)
-    gmsh.option.setNumber("Mesh.MeshSizeMax", max(settings.size_in(p) for p in regions))
-
-
-def _unmeshed(dim: int) -> list[tuple[int, int]]:
-    """Entities of dimension dim - 1 and dim that received no elements."""
-    return [(d, t) for d in (dim - 1, dim) for _, t in gmsh.model.getEntities(d)
-            if not any(len(tags) for tags in gmsh.model.mesh.getElements(d, t)[1])]
-
-
-def _generate(dim: int) -> None:
-    """Mesh; if some surfaces stay empty (frontal-Delaunay fails on some B-spline surfaces with
-    curvature sizing, e.g. ellipsoids), mesh again with the Delaunay surface algorithm."""
-    gmsh.model.mesh.generate(dim)
-    if _unmeshed(dim):
-        log.info("gmsh: %d entities left empty by frontal-Delaunay; meshing again with Delaunay", len(_unmeshed(dim)))
-        gmsh.model.mesh.clear()
-        gmsh.option.setNumber("Mesh.Algorithm", 5)
-        gmsh.model.mesh.generate(dim)
-        gmsh.option.setNumber("Mesh.Algorithm", 6)
-    empty = _unmeshed(dim)
-    if empty:
-        raise RuntimeError(f"gmsh left {len(empty)} entities without elements (e.g. {empty[:3]}); "
-                           "try a smaller mesh size or curvature_elements = 0")
-
-
 def _snap_periodic_nodes(dim: int) -> int:
     """Put every node of a periodic (slave) entity exactly at the image of its master node.
 
@@ -300,32 +266,12 @@ def build_periodic_model(geometry: PeriodicGeometry, settings: MeshSettings, nam
     occ = gmsh.model.occ
     cell = _draw_box(occ, box)
     pieces, owners = _draw_shapes_with_images(occ, geometry)
-    if pieces:
-        out, children = occ.fragment([cell], pieces)
-        inside = {c for c in children[0] if c[0] == dim}
-        covered_by: dict[tuple[int, int], set[int]] = defaultdict(set)
-        for owner, kids in zip(owners, children[1:], strict=True):
-            for kid in kids:
-                covered_by[kid].add(owner)
-        outside = [c for c in out if c[0] == dim and c not in inside]
-        if outside:
-            occ.remove(outside, recursive=True)
-    else:
-        inside, covered_by = {cell}, {}
-    occ.synchronize()
-
-    regions: dict[str, list[int]] = {p: [] for p in geometry.phase_names}
-    for region in sorted(inside):
-        owners_here = covered_by.get(region)
-        phase = geometry.shapes[max(owners_here)].phase if owners_here else geometry.matrix_phase
-        if phase is None:
-            raise RuntimeError("part of the box is covered by no shape and the geometry has no matrix phase")
-        regions[phase].append(region[1])
-    regions = {p: tags for p, tags in regions.items() if tags}
+    painted = paint_regions(occ, cell, pieces, owners, geometry.shapes, geometry.matrix_phase, geometry.phase_names, dim)
+    regions = painted.regions
     fractions = {p: sum(occ.getMass(dim, t) for t in tags) / box.volume for p, tags in regions.items()}
 
     _make_periodic(box)
-    _set_sizes(box, regions, settings)
+    set_sizes(dim, regions, settings)
     phases = {}
     for tag, (phase, entities) in enumerate(regions.items(), start=1):
         gmsh.model.addPhysicalGroup(dim, entities, tag=tag, name=phase)
@@ -336,11 +282,10 @@ def build_periodic_model(geometry: PeriodicGeometry, settings: MeshSettings, nam
             gmsh.model.addPhysicalGroup(dim - 1, entities, tag=face_tag(axis, side), name=f"{_AXES[axis]}{side}")
 
     log.info("gmsh: meshing %dD RVE %s nm with %d phases", dim, " x ".join(f"{v:g}" for v in box.lengths), len(phases))
-    _generate(dim)
+    generate(dim)
     log.info("gmsh: %d periodic nodes snapped onto their exact images", _snap_periodic_nodes(dim))
-    num_nodes = len(gmsh.model.mesh.getNodes()[0])
-    element_types, element_tags, _ = gmsh.model.mesh.getElements(dim)
-    num_cells = sum(len(t) for t in element_tags)
+    num_nodes, num_cells = mesh_counts(dim)
     seconds = time.perf_counter() - start
     log.info("gmsh: %d nodes, %d cells in %.1f s", num_nodes, num_cells, seconds)
-    return GmshRVEInfo(phases, fractions, num_nodes, num_cells, seconds)
+    region_phase = {t: phases[p] for p, tags in regions.items() for t in tags}
+    return GmshRVEInfo(phases, fractions, num_nodes, num_cells, seconds, region_phase, dict(painted.owner))

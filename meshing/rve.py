@@ -1,29 +1,29 @@
 """The RVE: a distributed DOLFINx mesh with phase tags, built from a periodic geometry.
 
-The gmsh model is built and meshed on rank 0, then distributed to every rank of ``comm``.
-Units: lengths in nm, volumes in nm^3 (nm^2 in 2D).
+The gmsh model is built and meshed on rank 0, then distributed to every rank of ``comm``
+(:mod:`meshing.distribute`); every cell knows the gmsh region it was meshed in, so its phase and
+the crystal lattice of the shape it belongs to are exact. Units: lengths in nm, volumes in nm^3
+(nm^2 in 2D).
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import gmsh
 import numpy as np
 from mpi4py import MPI
 
 import meshing.fenicsx  # noqa: F401
 import dolfinx
-import dolfinx.io.gmsh
 
+from meshing.distribute import distribute_model
 from meshing.geometry import Box, PeriodicGeometry
 from meshing.periodic_model import GmshRVEInfo, build_periodic_model, check_resolution
 from meshing.settings import MeshSettings
 
-__all__ = ["RVE", "build_rve", "cell_volumes", "fraction_departures"]
+__all__ = ["RVE", "build_rve", "cell_volumes", "meshed_phase_volumes", "fraction_departures"]
 
 log = logging.getLogger("amorfem.meshing")
 
@@ -53,7 +53,8 @@ class RVE:
     cell_orientations : numpy.ndarray or None
         Bunge angles (degrees) of the crystal lattice of every local cell (owned and ghost),
         shape (cells, 3), NaN where the cell takes its phase material as given; None when no
-        shape carries a lattice orientation.
+        shape carries a lattice orientation. A cell takes the lattice of the shape whose region
+        it was meshed in.
     """
 
     mesh: dolfinx.mesh.Mesh
@@ -76,35 +77,25 @@ class RVE:
         """The communicator the mesh is distributed on."""
         return self.mesh.comm
 
+    @property
+    def volume(self) -> float:
+        """Volume of the periodic cell (nm^3; nm^2 in 2D)."""
+        return self.box.volume
+
+    def describe(self) -> dict:
+        """JSON-ready description for results files (nm)."""
+        return {
+            "body": "rve",
+            "box": list(self.box.lengths),
+            "phases": dict(self.phases),
+            "geometric_volume_fractions": dict(self.geometric_volume_fractions),
+        }
+
     def cells_of(self, phase: str) -> np.ndarray:
         """Local indices of the cells of ``phase`` (owned and ghost)."""
         if phase not in self.phases:
             raise KeyError(f"phase '{phase}' is not in this RVE; phases: {sorted(self.phases)}")
         return self.cell_tags.find(self.phases[phase])
-
-
-def periodic_contains(shape, points: np.ndarray, box: Box) -> np.ndarray:
-    """Which ``points`` (inside the box) lie in ``shape`` or in one of its periodic images."""
-    lower, upper = (np.array(c) for c in shape.bounding_box())
-    inside = np.zeros(points.shape[0], dtype=bool)
-    for shift in itertools.product((-1, 0, 1), repeat=box.dim):
-        offset = np.array(shift) * np.array(box.lengths)
-        if np.all(lower + offset < np.array(box.lengths)) and np.all(upper + offset > 0):
-            inside |= shape.contains(points - offset)
-    return inside
-
-
-def _cell_orientations(mesh: dolfinx.mesh.Mesh, geometry: PeriodicGeometry) -> np.ndarray | None:
-    """Lattice orientation of every local cell from the shape that holds its centroid (last wins)."""
-    if all(getattr(s, "crystal_euler", None) is None for s in geometry.shapes):
-        return None
-    dim = geometry.box.dim
-    centroids = mesh.geometry.x[mesh.geometry.dofmaps[0]].mean(axis=1)[:, :dim]
-    euler = np.full((centroids.shape[0], 3), np.nan)
-    for shape in geometry.shapes:
-        inside = periodic_contains(shape, centroids, geometry.box)
-        euler[inside] = np.nan if getattr(shape, "crystal_euler", None) is None else shape.crystal_euler
-    return euler
 
 
 def cell_volumes(mesh: dolfinx.mesh.Mesh) -> np.ndarray:
@@ -116,16 +107,23 @@ def cell_volumes(mesh: dolfinx.mesh.Mesh) -> np.ndarray:
     return np.abs(np.linalg.det(edges)) / (2 if tdim == 2 else 6)
 
 
-def _meshed_fractions(mesh, cell_tags, phases: dict[str, int], box: Box) -> dict[str, float]:
+def meshed_phase_volumes(mesh: dolfinx.mesh.Mesh, cell_tags: dolfinx.mesh.MeshTags, phases: dict[str, int]) -> dict[str, float]:
+    """Global meshed volume (nm^3; nm^2 in 2D) of every phase, from its tagged owned cells."""
     volumes = cell_volumes(mesh)
     imap = mesh.topology.index_map(mesh.topology.dim)
     tags = np.zeros(imap.size_local + imap.num_ghosts, dtype=np.int32)
     tags[cell_tags.indices] = cell_tags.values
     local = np.array([volumes[tags[: imap.size_local] == tag].sum() for tag in phases.values()])
     total = mesh.comm.allreduce(local, op=MPI.SUM)
-    if not np.isclose(total.sum(), box.volume, rtol=1e-8):
-        raise RuntimeError(f"meshed volume {total.sum():.10g} differs from the box volume {box.volume:.10g} nm^3")
-    return {phase: float(v / box.volume) for phase, v in zip(phases, total, strict=True)}
+    return {phase: float(v) for phase, v in zip(phases, total, strict=True)}
+
+
+def _meshed_fractions(mesh, cell_tags, phases: dict[str, int], box: Box) -> dict[str, float]:
+    volumes = meshed_phase_volumes(mesh, cell_tags, phases)
+    total = sum(volumes.values())
+    if not np.isclose(total, box.volume, rtol=1e-8):
+        raise RuntimeError(f"meshed volume {total:.10g} differs from the box volume {box.volume:.10g} nm^3")
+    return {phase: v / box.volume for phase, v in volumes.items()}
 
 
 def fraction_departures(rve: RVE, relative: float = 0.02) -> dict[str, tuple[float, float]]:
@@ -165,47 +163,22 @@ def build_rve(
     """
     check_resolution(geometry, settings)
     start = MPI.Wtime()
-    info: GmshRVEInfo | None = None
-    error: str | None = None
-    started_gmsh = False
-    if comm.rank == 0:
-        started_gmsh = not gmsh.isInitialized()
-        if started_gmsh:
-            gmsh.initialize(interruptible=False)
-        gmsh.option.setNumber("General.Terminal", 0)
-        try:
-            info = build_periodic_model(geometry, settings)
-            if msh_path is not None:
-                staging = Path(msh_path).with_name(f".{Path(msh_path).stem}.tmp.msh")
-                gmsh.write(str(staging))
-                staging.replace(msh_path)
-        except Exception as exc:  # re-raised on every rank below
-            error = f"{type(exc).__name__}: {exc}"
-    error = comm.bcast(error, root=0)
-    if error is not None:
-        if comm.rank == 0:
-            gmsh.model.remove()
-            if started_gmsh:
-                gmsh.finalize()
-        raise RuntimeError(f"building the RVE mesh failed: {error}")
-    info = comm.bcast(info, root=0)
-    data = dolfinx.io.gmsh.model_to_mesh(gmsh.model if comm.rank == 0 else None, comm, 0, gdim=geometry.box.dim)
-    if comm.rank == 0:
-        gmsh.model.remove()
-        if started_gmsh:
-            gmsh.finalize()
-    mesh = data.mesh
-    fractions = _meshed_fractions(mesh, data.cell_tags, info.phases, geometry.box)
+    model = distribute_model(lambda: build_periodic_model(geometry, settings), lambda info: info.region_phase,
+                             geometry.box.dim, comm, msh_path=msh_path, what="RVE mesh")
+    info: GmshRVEInfo = model.info
+    mesh = model.mesh
+    cell_tags = model.tags_from_regions(info.region_phase)
+    fractions = _meshed_fractions(mesh, cell_tags, info.phases, geometry.box)
     seconds = MPI.Wtime() - start
     log.info("RVE: %d cells on %d ranks in %.1f s", info.num_cells, comm.size, seconds)
     return RVE(
         mesh=mesh,
-        cell_tags=data.cell_tags,
-        facet_tags=data.facet_tags,
+        cell_tags=cell_tags,
+        facet_tags=model.facet_tags,
         phases=dict(info.phases),
         box=geometry.box,
         volume_fractions=fractions,
         geometric_volume_fractions=dict(info.geometric_volume_fractions),
         mesh_seconds=seconds,
-        cell_orientations=_cell_orientations(mesh, geometry),
+        cell_orientations=model.cell_orientations(geometry.shapes, info.region_shape),
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["MeshSettings", "ELEMENTS_THROUGH_THICKNESS", "SIZES_PER_THICKNESS"]
+__all__ = ["MeshSettings", "Refinement", "ELEMENTS_THROUGH_THICKNESS", "SIZES_PER_THICKNESS"]
 
 #: A thin feature (layer, coating, shell, film) must get at least this many elements across.
 ELEMENTS_THROUGH_THICKNESS = 2
@@ -19,6 +19,33 @@ ELEMENTS_THROUGH_THICKNESS = 2
 SIZES_PER_THICKNESS = 3
 
 _ALGORITHMS_3D = {"delaunay": 1, "hxt": 10}
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """A finer element size inside an axis-aligned box (a crack path, a notch tip).
+
+    Parameters
+    ----------
+    lower, upper : tuple of float
+        Opposite corners (nm), 2 or 3 coordinates, ``lower < upper`` on every axis.
+    size : float
+        Element size inside (nm), > 0.
+    """
+
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    size: float
+
+    def __post_init__(self) -> None:
+        lower, upper = tuple(float(v) for v in self.lower), tuple(float(v) for v in self.upper)
+        if len(lower) not in (2, 3) or len(upper) != len(lower) or any(b <= a for a, b in zip(lower, upper, strict=True)):
+            raise ValueError(f"refinement box lower={list(lower)}, upper={list(upper)} nm must have 2 or 3 coordinates "
+                             "each, with lower < upper on every axis")
+        if not (isinstance(self.size, (int, float)) and math.isfinite(self.size) and self.size > 0):
+            raise ValueError(f"refinement size={self.size!r} nm is not allowed; must be > 0")
+        object.__setattr__(self, "lower", lower)
+        object.__setattr__(self, "upper", upper)
 
 
 @dataclass(frozen=True)
@@ -40,6 +67,8 @@ class MeshSettings:
         against 0 of 7939 with Delaunay), so it is refused for geometries with layers.
     threads : int
         gmsh threads (1 keeps meshes bit-for-bit reproducible; more is faster with HXT).
+    refinements : tuple of Refinement (or mappings with lower, upper, size)
+        Boxes with a finer element size (nm).
     """
 
     size: float
@@ -47,8 +76,17 @@ class MeshSettings:
     curvature_elements: int = 12
     algorithm_3d: str = "delaunay"
     threads: int = 1
+    refinements: tuple[Refinement, ...] = ()
 
     def __post_init__(self) -> None:
+        refinements = []
+        for r in self.refinements:
+            if not isinstance(r, Refinement):
+                if not isinstance(r, Mapping) or set(r) != {"lower", "upper", "size"}:
+                    raise ValueError(f"mesh refinement {r!r} must be a table with exactly lower, upper (nm) and size (nm)")
+                r = Refinement(**r)
+            refinements.append(r)
+        object.__setattr__(self, "refinements", tuple(refinements))
         if not (isinstance(self.size, (int, float)) and math.isfinite(self.size) and self.size > 0):
             raise ValueError(f"mesh size={self.size!r} nm is not allowed; must be > 0")
         for phase, h in self.phase_size.items():

@@ -16,7 +16,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["REFERENCE_DATA", "AXIS_LABELS", "ReferenceMaterial", "reference_materials", "design_point", "plot_ashby"]
+from solvers.micromechanics.bounds import isotropic_projection
+from solvers.micromechanics.engineering import engineering_constants
+from solvers.micromechanics.materials import E_nu_from_bulk_shear
+
+__all__ = ["REFERENCE_DATA", "AXIS_LABELS", "ReferenceMaterial", "reference_materials", "design_point",
+           "has_design_point", "plot_ashby"]
 
 REFERENCE_DATA = Path(__file__).with_name("data") / "ashby_reference.csv"
 
@@ -52,17 +57,27 @@ def reference_materials(path: str | Path = REFERENCE_DATA) -> list[ReferenceMate
     return rows
 
 
+def has_design_point(summary: dict) -> bool:
+    """True when a summary holds what :func:`design_point` needs (3D stiffness, or a 2D generalized one)."""
+    return "C" in summary and (np.shape(summary["C"]) == (6, 6) or "C_generalized" in summary)
+
+
 def design_point(summary: dict) -> dict[str, float]:
-    """Chart coordinates of a simulated design: density (g/cm^3) and the Young's modulus (GPa)
-    of the isotropic projection of its stiffness (3D) or the mean in-plane modulus (2D)."""
+    """Chart coordinates of a simulated design: density (g/cm^3) and Young's modulus E (GPa).
+
+    3D: E of the isotropic projection of the stiffness. 2D: the mean of the true in-plane
+    Young's moduli E1, E2 (uniaxial stress, sigma33 = 0), from the generalized plane-strain
+    stiffness; not the plane-strain modulus E / (1 - nu^2), which a 2D stiffness alone gives.
+    """
     C = np.array(summary["C"])
     if C.shape == (6, 6):
-        d, off, sh = np.trace(C[:3, :3]), C[0, 1] + C[0, 2] + C[1, 2], np.trace(C[3:, 3:])
-        K, G = (d + 2 * off) / 9, (d - off + 3 * sh) / 15
-        E = 9 * K * G / (3 * K + G)
+        E = E_nu_from_bulk_shear(*isotropic_projection(C))[0]
+    elif "C_generalized" in summary:
+        engineering = engineering_constants(np.array(summary["C_generalized"]))
+        E = 0.5 * (engineering["E1"] + engineering["E2"])
     else:
-        S = np.linalg.inv(C)
-        E = 0.5 * (1 / S[0, 0] + 1 / S[1, 1])
+        raise ValueError("a 2D result needs its generalized plane-strain stiffness (strain-driven boundary conditions) "
+                         "for a Young's modulus; this one (static BCs) has only the plane-strain stiffness")
     return {"density": float(summary["density"]), "E": float(E)}
 
 
@@ -98,7 +113,7 @@ def plot_ashby(
     Parameters
     ----------
     designs : sequence of dict
-        ``summary.json`` contents of simulated cases.
+        ``summary.json`` contents of simulated cases (those without a Young's modulus are left out).
     labels : sequence of str
         Their names.
     x, y : str
@@ -134,6 +149,8 @@ def plot_ashby(
         ax.annotate(name, (ax_x, ax_y), xytext=(ax_x * 1.06, label_y), fontsize=7, va="center", color="#333333",
                     arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.5} if abs(np.log10(label_y / ax_y)) > 0.01 else None)
     for summary, label in zip(designs, labels, strict=True):
+        if not has_design_point(summary):
+            continue
         point = design_point(summary)
         ax.plot(point[x], point[y], "*", ms=16, color="#D55E00", markeredgecolor="black")
         ax.annotate(label, (point[x], point[y]), xytext=(-9, 9), textcoords="offset points", fontsize=8, weight="bold", ha="right")

@@ -103,6 +103,12 @@ def _always(results: Results) -> bool:
     return True
 
 
+def _on_ashby_chart(results: Results) -> bool:
+    from postprocess.ashby import has_design_point
+
+    return has_design_point(results.summary)
+
+
 def _three_d(results: Results) -> bool:
     return results.dim == 3
 
@@ -126,7 +132,8 @@ FIGURES: list[FigureSpec] = [
     FigureSpec("directional_modulus", "Young's modulus along every direction (plane-strain modulus in 2D).", _always,
                _directional),
     FigureSpec("bounds", "Effective moduli with their Voigt/Reuss (and Hashin-Shtrikman) bounds.", _always, _bounds),
-    FigureSpec("ashby", "The design on a modulus-density chart among reference materials of the field.", _always, _ashby),
+    FigureSpec("ashby", "The design on a modulus-density chart among reference materials of the field.", _on_ashby_chart,
+               _ashby),
 ]
 
 

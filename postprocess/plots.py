@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from postprocess.results import Results
+from solvers.micromechanics.engineering import engineering_constants
 
 __all__ = [
     "directional_modulus",
@@ -116,17 +117,15 @@ def moduli_with_bounds(summary: dict) -> dict[str, dict[str, float]]:
     """
     C = np.array(summary["C"])
     voigt, reuss = np.array(summary["bounds"]["voigt"]), np.array(summary["bounds"]["reuss"])
-    if C.shape == (6, 6):
-        names = ("E1", "E2", "E3", "G23", "G13", "G12")
-        block = slice(0, 3)
-    else:
-        names = ("E1", "E2", "G12")
-        block = slice(0, 2)
+    names = ("E1", "E2", "E3", "G23", "G13", "G12") if C.shape == (6, 6) else ("E1", "E2", "G12")
 
     def moduli(M: np.ndarray) -> dict[str, float]:
-        S = np.linalg.inv(M)
-        out = {name: 1 / S[i, i] for i, name in enumerate(names)}
-        out["K" if C.shape == (6, 6) else "k"] = 1 / S[block, block].sum()
+        constants = engineering_constants(M)
+        out = {name: constants[name] for name in names}
+        if C.shape == (6, 6):
+            out["K"] = constants["K_reuss"]  # 1 / sum of S_ij, i, j <= 3: the bulk modulus under pressure
+        else:
+            out["k"] = constants["k"]
         return out
 
     value, upper, lower = moduli(C), moduli(voigt), moduli(reuss)

@@ -13,10 +13,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Results", "load_results", "VTK_SYMMETRIC_PAIRS"]
+from solvers.micromechanics.voigt import VTK_SYMMETRIC_PAIRS, unit_strain_tensor, voigt_index
 
-#: Component order of the 6-component (VTK symmetric) strain and stress cell arrays.
-VTK_SYMMETRIC_PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (1, 2), (0, 2))
+__all__ = ["Results", "load_results", "VTK_SYMMETRIC_PAIRS"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,11 +76,9 @@ class Results:
 
     def macro_strain(self, load_case: str) -> np.ndarray:
         """Macroscopic strain tensor (3x3) of a strain-driven load case (zero for SUBC)."""
-        E = np.zeros((3, 3))
-        if self.strain_driven:
-            i, j = int(load_case[0]) - 1, int(load_case[1]) - 1
-            E[i, j] = E[j, i] = 1.0 if i == j else 0.5
-        return E
+        if not self.strain_driven:
+            return np.zeros((3, 3))
+        return unit_strain_tensor(voigt_index(load_case), 3)
 
     def displacement(self, load_case: str) -> np.ndarray:
         """Total displacement (nm) at the grid points for a load case: ``E.x + w`` or ``u``."""

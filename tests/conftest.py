@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from solvers.materials import Material, isotropic
+from solvers.micromechanics.materials import Material, isotropic
 
 
 @pytest.fixture(scope="session")

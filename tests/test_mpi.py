@@ -17,11 +17,11 @@ from dolfinx import fem, mesh
 
 from meshing import Box, MeshSettings, inclusions, laminate, particles_geometry, polycrystal_geometry
 from meshing.rve import build_rve
-from solvers.bounds import isotropic_projection, laminate_isotropic
-from solvers.homogenization import effective_stiffness
-from solvers.linear_solver import SolverOptions
-from solvers.material_library import library_material
-from solvers.periodic import periodic_space
+from solvers.micromechanics.bounds import isotropic_projection, laminate_isotropic
+from solvers.analyses.stiffness import effective_stiffness
+from solvers.fe.linear_solver import SolverOptions
+from solvers.micromechanics.material_library import library_material
+from solvers.fe.periodic import periodic_space
 
 pytestmark = [
     pytest.mark.mpi,
@@ -121,8 +121,8 @@ def test_non_periodic_mesh_is_refused_on_every_rank():
 
 
 def test_cli_run_writes_one_results_folder_under_mpi():
-    from solvers.cli import main
-    from solvers.output import read_summary
+    from solvers.app.cli import main
+    from solvers.app.output import read_summary
 
     root = Path(__file__).resolve().parents[1]
     workdir = COMM.bcast(tempfile.mkdtemp(prefix="amorfem-mpi-") if COMM.rank == 0 else None, root=0)

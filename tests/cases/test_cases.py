@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from solvers.case import load_case
+from solvers.app.case import load_case
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -211,8 +211,8 @@ def test_wrapped_particles_mesh_periodically_with_the_exact_fraction(params):
 def test_shape_lattice_puts_the_crystal_axes_on_the_particle_axes(box, shape):
     # Faceted crystals: with lattice="shape" the crystal x1 axis is the particle's own x1 axis,
     # so the copper stiffness along each particle's axis is C11 (the <100> modulus).
-    from solvers.material_library import library_material
-    from solvers.voigt import rotate_stiffness, rotation_from_euler, voigt_to_tensor
+    from solvers.micromechanics.material_library import library_material
+    from solvers.micromechanics.voigt import rotate_stiffness, rotation_from_euler, voigt_to_tensor
 
     copper = library_material("copper").stiffness
     geometry = particles_geometry(6, 0.2, box, shape=shape, aspect_ratio=2.0, lattice="shape", seed=5)

@@ -4,10 +4,12 @@ import pytest
 from mpi4py import MPI
 
 from meshing import Ball, Box, MeshSettings, PeriodicGeometry
-from solvers.case import Case, parse_case
-from solvers.linear_solver import SolverOptions
-from solvers.material_library import library_material
-from solvers.run import run_case
+from solvers.analyses import analysis_named
+from solvers.analyses.stiffness import StiffnessSettings
+from solvers.app.case import Case, parse_case
+from solvers.fe.linear_solver import SolverOptions
+from solvers.micromechanics.material_library import library_material
+from solvers.app.run import run_case
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +48,8 @@ def coated_wire_results(tmp_path_factory):
     materials = {"matrix": library_material("PVA"), "coating": library_material("amorphous_ZrO2"),
                  "wire": library_material("hydroxyapatite")}
     case = Case("coated_wire", "2 nm coating on a 40 nm wire", "custom", geometry, materials,
-                MeshSettings(size=3.0, phase_size={"coating": 0.6}), 1, "stiffness", "periodic", SolverOptions(),
+                MeshSettings(size=3.0, phase_size={"coating": 0.6}), 1, analysis_named("stiffness"), StiffnessSettings("periodic"),
+                SolverOptions(),
                 True, {"geometry": "coated wire, built in tests/postprocess/conftest.py"})
     out = tmp_path_factory.mktemp("post") / "coated_wire"
     run_case(case, out, comm=MPI.COMM_SELF)

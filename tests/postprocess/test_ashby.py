@@ -3,9 +3,9 @@
 import pytest
 
 from postprocess.ashby import design_point, plot_ashby, reference_materials
-from solvers.bounds import voigt_reuss_hill
-from solvers.material_library import library_material
-from solvers.materials import E_nu_from_bulk_shear, isotropic_stiffness
+from solvers.micromechanics.bounds import voigt_reuss_hill
+from solvers.micromechanics.material_library import library_material
+from solvers.micromechanics.materials import E_nu_from_bulk_shear, isotropic_stiffness
 
 
 def test_every_reference_row_cites_a_source_and_has_ordered_ranges():

@@ -13,8 +13,8 @@ from postprocess.plots import (
     plot_stress_histograms,
 )
 from postprocess.results import load_results
-from solvers.materials import isotropic_stiffness, stiffness_from_constants
-from solvers.voigt import plane_strain, rotate_stiffness, rotation_from_euler
+from solvers.micromechanics.materials import isotropic_stiffness, stiffness_from_constants
+from solvers.micromechanics.voigt import plane_strain, rotate_stiffness, rotation_from_euler
 
 # A cubic test crystal with copper's constants (GPa): Zener ratio 2 C44 / (C11 - C12) = 3.2 > 1.
 CUBIC = stiffness_from_constants({"C11": 168.4, "C12": 121.4, "C44": 75.4}, "cubic")

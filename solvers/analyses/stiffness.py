@@ -1,0 +1,539 @@
+"""Effective elastic stiffness of an RVE by strain- or stress-driven homogenization (``type = "stiffness"``).
+
+Boundary conditions (:mod:`solvers.fe.cell_problem`): ``"periodic"`` (the physically exact RVE
+condition), ``"kubc"`` (kinematic uniform, an upper bound) and ``"subc"`` (static uniform, a
+lower bound). The operator is assembled once and its preconditioner set up once for every load
+case: 6 unit macroscopic strains (or stresses) in 3D; in 2D the in-plane 11, 22, 12 plus, for
+strain-driven conditions, the uniform out-of-plane strain 33, which gives the generalized
+plane-strain stiffness (11, 22, 33, 12) and so the true in-plane Young's moduli.
+
+Moduli come from the energy, which is stationary at the exact solution, so its error is
+quadratic in the solver error:
+``C_IJ = (E_I . <C> . E_J + w_I . f_J + w_J . f_I + w_I . A w_J) / V`` with ``f_J`` the load of
+the unit strain ``E_J`` and ``<C>`` the volume integral of the stiffness; SUBC uses the
+stationary complementary energy. Before use, C is checked for symmetry and positive
+definiteness, and Hill's lemma is checked at run time: the phase-weighted average stress (exact
+cell integrals, :mod:`solvers.fe.fields`) must equal the column of C up to the bound that the
+solver residual allows. Units: nm, GPa; Voigt convention of :mod:`solvers.micromechanics.voigt`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import ufl
+from mpi4py import MPI
+
+import meshing.fenicsx  # noqa: F401
+import dolfinx.fem.petsc
+from dolfinx import fem
+from petsc4py import PETSc
+
+from solvers.analyses.registry import Analysis, AnalysisInputs, register
+from solvers.fe.body import owned_cell_volumes
+from solvers.fe.cell_problem import BOUNDARY_CONDITIONS, CellProblem, cell_problem
+from solvers.fe.connectivity import check_one_piece
+from solvers.fe.elasticity import ElasticStiffness, cell_stiffness
+from solvers.fe.fields import CellIntegrals, LocalFields, cell_field_arrays, phase_stress_averages
+from solvers.fe.kinematics import voigt_strain
+from solvers.fe.linear_solver import LinearSolver, SolverOptions
+from solvers.micromechanics.bounds import hashin_shtrikman_bulk, hashin_shtrikman_shear, reuss_average, voigt_average
+from solvers.micromechanics.engineering import engineering_constants
+from solvers.micromechanics.materials import Material, checked_stiffness
+from solvers.micromechanics.voigt import (
+    PLANE_STRAIN_INDICES,
+    generalized_plane_strain_labels,
+    plane_strain,
+    unit_strain_tensor,
+    voigt_index,
+    voigt_labels,
+)
+
+__all__ = [
+    "BOUNDARY_CONDITIONS",
+    "MAX_DEGREE",
+    "StiffnessSettings",
+    "StiffnessResult",
+    "HillLemmaError",
+    "effective_stiffness",
+    "reference_bounds",
+    "check_hill_lemma",
+]
+
+log = logging.getLogger("amorfem.solvers")
+
+MAX_DEGREE = 3
+
+#: Entrywise roundoff allowed in Hill's lemma beyond the residual bound, relative to max |C|.
+HILL_ROUNDOFF = 1e-9
+
+
+class HillLemmaError(RuntimeError):
+    """The phase-averaged stresses do not add up to the effective stiffness."""
+
+
+@dataclass(frozen=True)
+class StiffnessSettings:
+    """The ``[analysis]`` table of a stiffness case.
+
+    Parameters
+    ----------
+    bc : {"periodic", "kubc", "subc"}
+        Boundary condition.
+    """
+
+    bc: str = "periodic"
+
+    def __post_init__(self) -> None:
+        if self.bc not in BOUNDARY_CONDITIONS:
+            raise ValueError(f"[analysis] bc={self.bc!r} is not known; allowed: {', '.join(BOUNDARY_CONDITIONS)}")
+
+
+def parse_settings(table: Mapping[str, Any]) -> StiffnessSettings:
+    """Validate the ``[analysis]`` table (without ``type``) of a stiffness case."""
+    unknown = sorted(set(table) - {"bc"})
+    if unknown:
+        raise ValueError(f"[analysis] has unknown keys {unknown} for type 'stiffness'; allowed: ['bc', 'type']")
+    return StiffnessSettings(**table)
+
+
+@dataclass(frozen=True, eq=False)
+class StiffnessResult:
+    """Effective stiffness of an RVE and how it was obtained.
+
+    Attributes
+    ----------
+    C : numpy.ndarray
+        Effective Voigt stiffness (GPa), 6x6 in 3D, 3x3 plane strain (11, 22, 12) in 2D.
+    bc : str
+        Boundary condition ("periodic", "kubc", "subc").
+    degree : int
+        Lagrange degree of the displacement.
+    labels : tuple of str
+        Voigt labels of the rows/columns of C, also the load-case names.
+    volume_fractions : dict of str to float
+        Meshed phase volume fractions.
+    density : float
+        Effective density (g/cm^3).
+    voigt, reuss : numpy.ndarray
+        Voigt and Reuss bounds of the same phases and fractions (GPa).
+    hashin_shtrikman : dict or None
+        HS bounds on bulk ``K`` and shear ``G`` moduli (GPa) when every phase is isotropic (3D).
+    iterations : tuple of int
+        Krylov iterations per load case.
+    dofs : int
+        Global number of displacement dofs of the parent (unconstrained) space.
+    unknowns : int
+        Global number of unknowns solved for (the folded space for periodic BCs).
+    ranks : int
+        MPI ranks.
+    timings : dict of str to float
+        Wall seconds: constraint, assemble, setup, solve, moduli.
+    hill_lemma : dict
+        ``max_defect`` and ``bound``: the largest ``|C_IJ - E_I . <sigma_J>|`` (GPa) and what
+        the solver residual allows.
+    C_generalized : numpy.ndarray or None
+        2D, strain-driven BCs: the generalized plane-strain stiffness (11, 22, 33, 12), GPa.
+    fields : tuple of dolfinx.fem.Function
+        Per load case, the fluctuation ``w`` (periodic, KUBC) or the displacement ``u`` (SUBC), nm.
+    local : LocalFields or None
+        Cell strain/stress fields and phase-averaged stresses per load case (GPa per unit load).
+    """
+
+    C: np.ndarray
+    bc: str
+    degree: int
+    labels: tuple[str, ...]
+    volume_fractions: dict[str, float]
+    density: float
+    voigt: np.ndarray
+    reuss: np.ndarray
+    hashin_shtrikman: dict[str, list[float]] | None
+    iterations: tuple[int, ...]
+    dofs: int
+    unknowns: int
+    ranks: int
+    timings: dict[str, float]
+    hill_lemma: dict[str, float]
+    C_generalized: np.ndarray | None = None
+    fields: tuple[fem.Function, ...] = field(default=(), repr=False)
+    local: LocalFields | None = field(default=None, repr=False)
+
+    @property
+    def engineering(self) -> dict[str, float]:
+        """Engineering constants of :attr:`C` (see :func:`solvers.micromechanics.engineering.engineering_constants`)."""
+        return engineering_constants(self.C)
+
+    @property
+    def point_fields(self) -> tuple[fem.Function, ...]:
+        """The fluctuations (or SUBC displacements) per load case, for the VTK output."""
+        return self.fields
+
+    @property
+    def cell_fields(self) -> dict[str, np.ndarray]:
+        """Cell strain, stress and von Mises arrays per load case (empty without local fields)."""
+        return {} if self.local is None else self.local.cell_arrays
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary (GPa, g/cm^3, s)."""
+        out: dict[str, Any] = {
+            "C": self.C.tolist(),
+            "voigt_order": list(self.labels),
+            "bc": self.bc,
+            "degree": self.degree,
+            "engineering": self.engineering,
+            "volume_fractions": self.volume_fractions,
+            "density": self.density,
+            "bounds": {
+                "voigt": self.voigt.tolist(),
+                "reuss": self.reuss.tolist(),
+                "hashin_shtrikman": self.hashin_shtrikman,
+            },
+            "iterations": list(self.iterations),
+            "dofs": self.dofs,
+            "unknowns": self.unknowns,
+            "ranks": self.ranks,
+            "timings": self.timings,
+            "hill_lemma": self.hill_lemma,
+        }
+        if self.C_generalized is not None:
+            out["C_generalized"] = self.C_generalized.tolist()
+            out["generalized_order"] = list(generalized_plane_strain_labels())
+            out["engineering_generalized"] = engineering_constants(self.C_generalized)
+        out["local_fields"] = None if self.local is None else {
+            "load": "unit macroscopic strain" if self.bc != "subc" else "unit macroscopic stress (GPa)",
+            "phase_averages": dict(self.local.phase_averages),
+        }
+        return out
+
+    def headline(self) -> str:
+        """C (GPa) for the log."""
+        return f"C (GPa, Voigt {', '.join(self.labels)}) =\n{np.array2string(self.C, precision=4)}"
+
+
+def _cellwise_voigt_reuss(rve, materials: Mapping[str, Material]) -> tuple[np.ndarray, np.ndarray]:
+    """Volume averages of the cell stiffnesses and compliances (for per-cell lattice orientations)."""
+    num_owned = rve.mesh.topology.index_map(rve.dim).size_local
+    C = cell_stiffness(rve, materials)[:num_owned]
+    if rve.dim == 2:
+        C = C[:, PLANE_STRAIN_INDICES][:, :, PLANE_STRAIN_INDICES]
+    v = owned_cell_volumes(rve.mesh)
+    mean_C = rve.comm.allreduce(np.einsum("c,cij->ij", v, C), op=MPI.SUM) / rve.volume
+    mean_S = rve.comm.allreduce(np.einsum("c,cij->ij", v, np.linalg.inv(C)), op=MPI.SUM) / rve.volume
+    return mean_C, np.linalg.inv(mean_S)
+
+
+def reference_bounds(
+    materials: Mapping[str, Material], fractions: Mapping[str, float], dim: int, rve=None
+) -> tuple[np.ndarray, np.ndarray, dict[str, list[float]] | None]:
+    """Voigt and Reuss tensors (GPa) and, for isotropic phases in 3D, HS bulk/shear bounds (GPa).
+
+    With per-cell lattice orientations (``rve.cell_orientations``) the Voigt and Reuss tensors
+    average the turned stiffness of every cell. In 2D the tensors are plane-strain (11, 22, 12).
+    """
+    phases = [p for p in fractions if fractions[p] > 0]
+    c = np.array([fractions[p] for p in phases])
+    c = c / c.sum()
+    if rve is not None and getattr(rve, "cell_orientations", None) is not None:
+        voigt, reuss = _cellwise_voigt_reuss(rve, materials)
+    else:
+        stiffnesses = [materials[p].stiffness if dim == 3 else plane_strain(materials[p].stiffness) for p in phases]
+        voigt, reuss = voigt_average(stiffnesses, c), reuss_average(stiffnesses, c)
+    hs = None
+    if dim == 3 and all(materials[p].is_isotropic for p in phases):
+        K, G = zip(*(materials[p].bulk_shear for p in phases), strict=True)
+        hs = {"K": list(hashin_shtrikman_bulk(K, G, c)), "G": list(hashin_shtrikman_shear(K, G, c))}
+    return voigt, reuss, hs
+
+
+def check_hill_lemma(C: np.ndarray, average_stress: np.ndarray, loads: np.ndarray, bound: np.ndarray) -> dict[str, float]:
+    """Check that the average stresses of the load cases add up to the effective stiffness.
+
+    For strain-driven loads ``E_I . <sigma_J>`` must equal ``C_IJ``, for stress-driven loads
+    ``<sigma_J>`` must equal the applied stress, up to ``bound`` (what the solver residual allows,
+    by Cauchy-Schwarz) plus roundoff.
+
+    Parameters
+    ----------
+    C : numpy.ndarray, shape (n, n)
+        What the average stresses must reproduce (GPa): the stiffness, or the applied stresses.
+    average_stress : numpy.ndarray, shape (n, 6)
+        Phase-weighted average Voigt stress of each load case (GPa).
+    loads : numpy.ndarray, shape (n, 6)
+        The unit macroscopic strains (or stress directions) as Voigt 6-vectors.
+    bound : numpy.ndarray, shape (n, n)
+        Residual bound on each entry (GPa).
+
+    Returns
+    -------
+    dict
+        ``{"max_defect": ..., "bound": ...}`` (GPa).
+
+    Raises
+    ------
+    HillLemmaError
+        When an entry departs by more than its bound.
+    """
+    reproduced = loads @ average_stress.T          # [I, J] = E_I . <sigma_J>
+    defect = np.abs(reproduced - C)
+    allowed = 2.0 * bound + HILL_ROUNDOFF * np.abs(C).max()
+    if np.any(defect > allowed):
+        i, j = np.unravel_index(np.argmax(defect - allowed), defect.shape)
+        raise HillLemmaError(
+            f"Hill's lemma fails: the phase-averaged stress of load case {j + 1} gives {reproduced[i, j]:.8g} GPa "
+            f"for entry ({i + 1}, {j + 1}) where the energy gives {C[i, j]:.8g} GPa (defect {defect[i, j]:.3g} GPa, "
+            f"allowed {allowed[i, j]:.3g} GPa by the solver residual): the stress integrals are not exact"
+        )
+    return {"max_defect": float(defect.max()), "bound": float(allowed.max())}
+
+
+def _timed(comm: MPI.Comm, start: float) -> float:
+    return comm.allreduce(MPI.Wtime() - start, op=MPI.MAX)
+
+
+def _assembled(form: fem.Form, dirichlet) -> PETSc.Vec:
+    b = dolfinx.fem.petsc.assemble_vector(form)
+    b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+    dolfinx.fem.petsc.set_bc(b, dirichlet)
+    return b
+
+
+@dataclass
+class _Solved:
+    """Unknowns, loads and residual-bound ingredients of every load case."""
+
+    unknowns: list[PETSc.Vec]
+    loads: list[PETSc.Vec]
+    actions: list[PETSc.Vec]
+    iterations: list[int]
+
+
+def _solve_load_cases(problem: CellProblem, A: PETSc.Mat, linear: LinearSolver, load: fem.Form,
+                      value: fem.Constant, directions: np.ndarray, labels: tuple[str, ...]) -> _Solved:
+    """Solve ``A x = -f(E_J)`` (strain-driven) or ``A x = f(Sigma_J)`` (stress-driven) for every load case."""
+    sign = -1.0 if problem.strain_driven else 1.0
+    solved = _Solved([], [], [], [])
+    for direction, label in zip(directions, labels, strict=True):
+        value.value[:] = direction
+        f = _assembled(load, problem.dirichlet)
+        b = f.copy()
+        b.scale(sign)
+        x = dolfinx.fem.petsc.create_vector(problem.space)
+        solved.iterations.append(linear.solve(b, x, label=f"{problem.bc} {label}"))
+        if problem.dirichlet:
+            dolfinx.fem.petsc.set_bc(x, problem.dirichlet)  # exactly zero on the boundary
+        x.ghostUpdate(addv=PETSc.InsertMode.INSERT, mode=PETSc.ScatterMode.FORWARD)
+        Ax = A.createVecLeft()
+        A.mult(x, Ax)
+        solved.unknowns.append(x)
+        solved.loads.append(f)
+        solved.actions.append(Ax)
+        b.destroy()
+        log.info("load case %s: %d iterations", label, solved.iterations[-1])
+    return solved
+
+
+def _energy(solved: _Solved, loads_6: np.ndarray, C_integral: np.ndarray, volume: float, strain_driven: bool) -> np.ndarray:
+    """The energy matrix (not yet symmetrized): ``C_IJ`` for strain-driven loads, ``S_IJ`` for stress-driven ones."""
+    n = len(solved.unknowns)
+    x, f, Ax = solved.unknowns, solved.loads, solved.actions
+    work = np.array([[x[I].dot(f[J]) for J in range(n)] for I in range(n)])
+    stored = np.array([[x[I].dot(Ax[J]) for J in range(n)] for I in range(n)])
+    if strain_driven:
+        return (loads_6 @ C_integral @ loads_6.T + work + work.T + stored) / volume
+    return (work + work.T - stored) / volume
+
+
+def _residual_bound(solved: _Solved, partners: list[float], volume: float, strain_driven: bool) -> np.ndarray:
+    """``|x_I| |r_J| / V`` (strain-driven) or ``|E_I.x| |r_J| / V`` (stress-driven), the Hill defect allowance."""
+    sign = 1.0 if strain_driven else -1.0
+    norms = []
+    for f, Ax in zip(solved.loads, solved.actions, strict=True):
+        r = Ax.copy()
+        r.axpy(sign, f)
+        norms.append(r.norm())
+        r.destroy()
+    return np.outer(partners, norms) / volume
+
+
+def _nodal_affine_norms(V: fem.FunctionSpace, labels: tuple[str, ...], dim: int) -> list[float]:
+    """Norms of the nodal vectors of the affine fields ``E_I . x`` (SUBC's Hill bound), without interpolation."""
+    num_owned = V.dofmap.index_map.size_local
+    x = V.tabulate_dof_coordinates()[:num_owned, :dim]
+    norms = []
+    for component in range(len(labels)):
+        E = unit_strain_tensor(component, dim)
+        norms.append(float(np.sqrt(V.mesh.comm.allreduce(float(((x @ E.T) ** 2).sum())))))
+    return norms
+
+
+def effective_stiffness(
+    rve,
+    materials: Mapping[str, Material],
+    bc: str = "periodic",
+    degree: int = 1,
+    solver: SolverOptions | None = None,
+    local_fields: bool = False,
+) -> StiffnessResult:
+    """Effective stiffness of an RVE.
+
+    Parameters
+    ----------
+    rve : RVE
+        Meshed periodic cell (nm).
+    materials : mapping of str to Material
+        Material of every phase of the RVE (GPa).
+    bc : {"periodic", "kubc", "subc"}
+        Boundary condition (see :mod:`solvers.fe.cell_problem`).
+    degree : int
+        Lagrange degree of the displacement, 1 to 3.
+    solver : SolverOptions, optional
+        Linear solver (default: CG + GAMG, rtol 1e-6).
+    local_fields : bool
+        Also return cell strain/stress fields and phase-averaged stresses (:attr:`StiffnessResult.local`).
+
+    Returns
+    -------
+    StiffnessResult
+
+    Raises
+    ------
+    ValueError
+        For a bad ``bc``/``degree``, a material set that does not match the phases, or a floating phase.
+    """
+    solver = SolverOptions() if solver is None else solver
+    StiffnessSettings(bc)
+    if not (isinstance(degree, int) and 1 <= degree <= MAX_DEGREE):
+        raise ValueError(f"degree={degree!r} is outside the allowed range 1..{MAX_DEGREE}")
+    comm, dim, mesh = rve.comm, rve.dim, rve.mesh
+    labels = voigt_labels(dim)
+    strain_driven = bc != "subc"
+    solved_labels = generalized_plane_strain_labels() if dim == 2 and strain_driven else labels
+    directions = np.eye(6)[[voigt_index(label) for label in solved_labels]]
+    elastic = ElasticStiffness(rve, materials)
+    timings: dict[str, float] = {}
+
+    start = MPI.Wtime()
+    V = fem.functionspace(mesh, ("Lagrange", degree, (dim,)))
+    problem = cell_problem(V, rve, bc)
+    check_one_piece(rve, problem.space)
+    timings["constraint"] = _timed(comm, start)
+
+    start = MPI.Wtime()
+    v = ufl.TestFunction(problem.space)
+    A = dolfinx.fem.petsc.assemble_matrix(elastic.bilinear_form(problem.space), bcs=problem.dirichlet)
+    A.assemble()
+    if problem.null_modes:
+        A.setNullSpace(PETSc.NullSpace().create(vectors=problem.null_modes, comm=comm))
+    A.setNearNullSpace(PETSc.NullSpace().create(vectors=problem.near_null, comm=comm))
+    value = fem.Constant(mesh, np.zeros(6))
+    if strain_driven:
+        load = fem.form(elastic.integral(lambda C: ufl.dot(ufl.dot(C, value), voigt_strain(v))))
+    else:
+        load = fem.form(ufl.dot(value, voigt_strain(v)) * ufl.dx(domain=mesh))
+    timings["assemble"] = _timed(comm, start)
+
+    start = MPI.Wtime()
+    linear = LinearSolver(A, solver, null_space_dimension=len(problem.null_modes), label=f"the {bc} RVE operator")
+    linear.setup()
+    timings["setup"] = _timed(comm, start)
+
+    start = MPI.Wtime()
+    solved = _solve_load_cases(problem, A, linear, load, value, directions, solved_labels)
+    timings["solve"] = _timed(comm, start)
+    linear.destroy()
+
+    start = MPI.Wtime()
+    energy = _energy(solved, directions, elastic.volume_integral(), rve.volume, strain_driven)
+    if strain_driven:
+        C_all = checked_stiffness(energy, f"the effective stiffness of the {bc} RVE")
+    else:
+        S = checked_stiffness(energy, f"the effective compliance of the {bc} RVE")
+        C_all = np.linalg.inv(0.5 * (S + S.T))
+    C_all = 0.5 * (C_all + C_all.T)
+    in_plane = [solved_labels.index(label) for label in labels]
+    C = C_all[np.ix_(in_plane, in_plane)]
+
+    # Local fields from exact cell integrals; their phase-weighted average checks Hill's lemma.
+    cells = CellIntegrals(mesh)
+    current = fem.Function(problem.space)
+    # Total strain: the macroscopic strain (e33 included in 2D) plus that of the fluctuation; SUBC: of u.
+    strain = value + voigt_strain(current) if strain_driven else voigt_strain(current)
+    strain_form = fem.form(ufl.dot(strain, cells.test) * ufl.dx(domain=mesh))
+    stress_form = fem.form(elastic.integral(lambda Cp: ufl.dot(ufl.dot(Cp, strain), cells.test)))
+    volumes = owned_cell_volumes(mesh)
+    average_stress, arrays, averages = [], {}, {}
+    for k, (direction, label) in enumerate(zip(directions, solved_labels, strict=True)):
+        if strain_driven:
+            value.value[:] = direction
+        current.x.petsc_vec.array[:] = solved.unknowns[k].array
+        current.x.scatter_forward()
+        stress_integrals = cells.assemble(stress_form)
+        average_stress.append(comm.allreduce(stress_integrals.sum(axis=0)) / rve.volume)
+        if local_fields and label in labels:
+            arrays.update(cell_field_arrays(label, cells.assemble(strain_form), stress_integrals, volumes))
+            averages[label] = phase_stress_averages(rve, stress_integrals)
+    average_stress = np.array(average_stress)
+    if strain_driven:
+        partners = [x.norm() for x in solved.unknowns]
+        hill = check_hill_lemma(C_all, average_stress, directions,
+                                _residual_bound(solved, partners, rve.volume, strain_driven))
+    else:
+        partners = _nodal_affine_norms(V, solved_labels, dim)
+        hill = check_hill_lemma(directions @ directions.T, average_stress, directions,
+                                _residual_bound(solved, partners, rve.volume, strain_driven))
+    timings["moduli"] = _timed(comm, start)
+
+    fields = []
+    for x, label in zip(solved.unknowns, solved_labels, strict=True):
+        if label not in labels:
+            continue
+        current.x.petsc_vec.array[:] = x.array
+        fields.append(problem.to_parent(current, fem.Function(V, name=f"{'w' if strain_driven else 'u'}_{label}")))
+    for vectors in (solved.unknowns, solved.loads, solved.actions):
+        for vec in vectors:
+            vec.destroy()
+    A.destroy()
+    problem.destroy()
+
+    fractions = rve.volume_fractions
+    voigt, reuss, hs = reference_bounds(materials, fractions, dim, rve)
+    density = sum(fractions[p] * materials[p].density for p in fractions)
+    return StiffnessResult(
+        C=C,
+        bc=bc,
+        degree=degree,
+        labels=labels,
+        volume_fractions=dict(fractions),
+        density=float(density),
+        voigt=voigt,
+        reuss=reuss,
+        hashin_shtrikman=hs,
+        iterations=tuple(solved.iterations),
+        dofs=problem.num_dofs,
+        unknowns=problem.num_unknowns,
+        ranks=comm.size,
+        timings=timings,
+        hill_lemma=hill,
+        C_generalized=C_all if dim == 2 and strain_driven else None,
+        fields=tuple(fields),
+        local=LocalFields(arrays, averages) if local_fields else None,
+    )
+
+
+def _run(inputs: AnalysisInputs) -> StiffnessResult:
+    return effective_stiffness(inputs.body, inputs.materials, bc=inputs.settings.bc, degree=inputs.degree,
+                               solver=inputs.solver, local_fields=inputs.local_fields)
+
+
+STIFFNESS = register(Analysis(
+    name="stiffness",
+    description="effective elastic stiffness of a periodic RVE (periodic, KUBC or SUBC boundary conditions)",
+    bodies=("rve",),
+    parse=parse_settings,
+    run=_run,
+))

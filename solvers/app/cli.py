@@ -1,0 +1,155 @@
+"""Command line of amorfem (units: nm, GPa, g/cm^3).
+
+* ``amorfem run CASE.toml [--out DIR] [--set key=value ...] [--force]``: run a case (under MPI
+  with ``mpirun -n N amorfem run ...``; only rank 0 prints and writes shared files).
+* ``amorfem report DIR [DIR ...] [--out FILE]``: HTML report of a results folder, or a
+  side-by-side comparison of several.
+* ``amorfem view DIR``: interactive PyVista viewer when a display exists, otherwise the default
+  figures rendered into ``DIR/figures``.
+* ``amorfem export DIR --to {abaqus,xdmf,med}``: the mesh of a results folder with its phase and
+  box-face sets and the periodic node pairs, for other solvers (:mod:`solvers.app.export`).
+
+``report`` and ``view`` need neither MPI ranks nor DOLFINx: results can be looked at anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+from mpi4py import MPI
+
+__all__ = ["main"]
+
+log = logging.getLogger("amorfem")
+
+
+def _configure_logging(comm: MPI.Comm, verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[amorfem %(asctime)s] %(message)s", datefmt="%H:%M:%S"))
+    root = logging.getLogger("amorfem")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if comm.rank == 0 and verbose else logging.WARNING)
+    root.propagate = False
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="amorfem", description="Homogenization of amorphous/crystalline composites (nm, GPa).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run a case file and write its results folder")
+    run.add_argument("case", type=Path, help="TOML case file")
+    run.add_argument("--out", type=Path, default=None, help="results folder (default: results/<case name>)")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a case value, e.g. --set mesh.size=1.5 (repeatable; value read as TOML)")
+    run.add_argument("--force", action="store_true", help="recompute even if the results folder is up to date")
+    run.add_argument("--no-picture", action="store_true", help="skip the PyVista picture of the RVE")
+    run.add_argument("--quiet", action="store_true", help="print warnings and errors only")
+    report = commands.add_parser("report", help="HTML report of one results folder, or a comparison of several")
+    report.add_argument("directories", type=Path, nargs="+", help="results folders")
+    report.add_argument("--out", type=Path, default=Path("comparison.html"), help="comparison page (several folders)")
+    view = commands.add_parser("view", help="look at a results folder (interactive with a display)")
+    view.add_argument("directory", type=Path)
+    view.add_argument("--mode", default="cut", help="full | cut | slice | exploded | translucent")
+    view.add_argument("--field", default=None, help="show a local field: von_mises | stress:IJ | strain:IJ")
+    view.add_argument("--load-case", default=None, help="load case of --field (default: the first)")
+    view.add_argument("--tiles", type=int, nargs="+", default=None, help="periodic copies per axis, e.g. 2 2 2")
+    view.add_argument("--render", action="store_true", help="render the default figures even when a display exists")
+    export = commands.add_parser("export", help="write the mesh of a results folder for another solver")
+    export.add_argument("directory", type=Path, help="results folder")
+    export.add_argument("--to", dest="format", required=True, help="abaqus (.inp) | xdmf | med")
+    export.add_argument("--out", type=Path, default=None, help="output folder (default: DIR/export)")
+    return parser
+
+
+def _report(args: argparse.Namespace) -> int:
+    from postprocess.report import write_comparison, write_report
+
+    for directory in args.directories:
+        print(f"amorfem: report {write_report(directory)}")
+    if len(args.directories) > 1:
+        print(f"amorfem: comparison {write_comparison(args.directories, args.out)}")
+    return 0
+
+
+def _view(args: argparse.Namespace) -> int:
+    import os
+
+    from postprocess.figures import render_figures
+    from postprocess.results import load_results
+    from postprocess.views import plot_field, plot_phases
+
+    results = load_results(args.directory)
+    if os.environ.get("DISPLAY") and not args.render:
+        if args.field:
+            plotter = plot_field(results, args.load_case or results.load_cases[0], args.field, interactive=True)
+        else:
+            plotter = plot_phases(results, mode=args.mode, tiles=tuple(args.tiles) if args.tiles else None, interactive=True)
+        plotter.show()
+        return 0
+    for name, path in render_figures(results, results.directory / "figures").items():
+        print(f"amorfem: {name}: {path}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from solvers.app.export import export_mesh
+
+    try:
+        written = export_mesh(args.directory, args.format, args.out)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"amorfem: error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"amorfem: export {path}")
+    return 0
+
+
+def _run(args: argparse.Namespace, comm: MPI.Comm) -> int:
+    from solvers.app.case import load_case
+    from solvers.app.run import run_case
+
+    try:
+        case = load_case(args.case, args.overrides)
+    except ValueError as exc:
+        if comm.rank == 0:
+            print(f"amorfem: error: {exc}", file=sys.stderr)
+        return 2
+    out = args.out if args.out is not None else Path("results") / case.name
+    run_case(case, out, comm, force=args.force)
+    if not args.no_picture and comm.rank == 0:
+        from postprocess.views import save_phase_picture
+
+        # The case, and every lower scale it ran (hierarchical cases) that has no picture yet.
+        for summary in sorted(out.rglob("summary.json")):
+            if summary.parent == out or not (summary.parent / "rve.png").exists():
+                log.info("%s: picture %s", case.name, save_phase_picture(summary.parent))
+    if comm.rank == 0:
+        log.info("%s: results in %s", case.name, out)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``amorfem`` console script."""
+    args = _parser().parse_args(argv)
+    comm = MPI.COMM_WORLD
+    _configure_logging(comm, verbose=not getattr(args, "quiet", False))
+    if args.command == "report":
+        return _report(args)
+    if args.command == "view":
+        return _view(args)
+    if args.command == "export":
+        return _export(args)
+    try:
+        return _run(args, comm)
+    except Exception:
+        traceback.print_exc()
+        if comm.size > 1:
+            comm.Abort(1)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,319 @@
+"""Thin wrapper over a PETSc KSP: options by prefix, one setup, checked solves.
+
+Every solve is checked: an iterative solve by PETSc's converged reason, a direct (MUMPS) solve by
+its null pivots and by the normwise backward error of the returned vector,
+``|b - A x| / (|A| |x| + |b|)`` in infinity norms (``preonly`` reports success whatever it
+returns; the backward error, unlike the relative residual, stays at roundoff for a stable solve
+of an ill-conditioned system: measured 3e-7 relative residual at 1e8 stiffness contrast).
+
+Singular operators (periodic fluctuations: 3 rigid translations; static BCs: 6 rigid-body
+modes; 2 and 3 in 2D) are solved iteratively as they are, with the null space removed from the
+right-hand side. A direct solver cannot be trusted to find their null pivots: measured on a
+laminate with a soft layer (P2), MUMPS reported 0 to 5 of the 6 rigid modes of a SUBC operator
+depending on its threshold CNTL(3) and on the stiffness contrast (1e4, 1e6), and no threshold
+counted right for every case. So for MUMPS the known null space is removed exactly: as many
+dofs as its dimension are pinned (chosen by a pivoted QR of the null-space vectors, so the pinned
+values determine the null-space component), the factorisation of that regular operator must show
+no null pivot at all (``INFOG(28) = 0``), and the solution is projected back onto the complement
+of the null space, as the iterative one is. A floating piece of mesh then shows as null pivots
+or as a large true residual, and never passes as a particular solution.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import scipy.linalg
+
+import meshing.fenicsx  # noqa: F401
+from petsc4py import PETSc
+
+__all__ = ["SolverOptions", "LinearSolver", "SolverDivergedError", "NullSpaceMismatchError", "METHODS", "converged_reason"]
+
+_KSP_REASONS = {getattr(PETSc.KSP.ConvergedReason, n): n for n in dir(PETSc.KSP.ConvergedReason) if n.isupper()}
+_counter = itertools.count()
+
+METHODS = ("cg-gamg", "mumps")
+
+
+def converged_reason(reason: int) -> str:
+    """PETSc's name of a KSP converged reason."""
+    return _KSP_REASONS.get(reason, str(reason))
+
+
+class SolverDivergedError(RuntimeError):
+    """A solve that did not converge; the message carries PETSc's reason."""
+
+
+class NullSpaceMismatchError(SolverDivergedError):
+    """A direct factorisation found more (or fewer) null pivots than the operator's known null space.
+
+    Attributes
+    ----------
+    null_pivots : int
+        ``INFOG(28)`` of MUMPS.
+    expected : int
+        Dimension of the known null space.
+    """
+
+    def __init__(self, message: str, null_pivots: int, expected: int) -> None:
+        super().__init__(message)
+        self.null_pivots = null_pivots
+        self.expected = expected
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Linear solver choice.
+
+    Parameters
+    ----------
+    method : {"cg-gamg", "mumps"}
+        Conjugate gradients with smoothed-aggregation AMG (near-null space attached), or a
+        direct MUMPS factorisation (best for small or very ill-conditioned problems).
+    rtol : float
+        Relative residual tolerance of CG, in (0, 1). Effective moduli come from an energy
+        form whose error is quadratic in the solver error: measured on a 3.2e5-dof P2 sphere
+        RVE, rtol 1e-5 gives C to 4e-10 and 1e-6 to ~1e-11 relative (against 1e-8).
+    max_iterations : int
+        Krylov iteration cap.
+    backward_error_tolerance : float
+        Largest normwise backward error ``|b - A x| / (|A| |x| + |b|)`` (infinity norms) accepted
+        from a direct solve, in (0, 1); a stable factorisation gives ~1e-15.
+    petsc_options : mapping
+        Extra PETSc options (without prefix), applied last.
+    """
+
+    method: str = "cg-gamg"
+    rtol: float = 1e-6
+    max_iterations: int = 2000
+    backward_error_tolerance: float = 1e-10
+    petsc_options: Mapping[str, str | int | float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"solver method='{self.method}' is not known; allowed: {', '.join(METHODS)}")
+        if not (0 < self.rtol < 1):
+            raise ValueError(f"solver rtol={self.rtol} is outside the allowed range (0, 1)")
+        if not (isinstance(self.max_iterations, int) and self.max_iterations > 0):
+            raise ValueError(f"solver max_iterations={self.max_iterations!r} must be a positive integer")
+        if not (0 < self.backward_error_tolerance < 1):
+            raise ValueError(f"solver backward_error_tolerance={self.backward_error_tolerance} is outside the allowed "
+                             "range (0, 1)")
+        object.__setattr__(self, "petsc_options", MappingProxyType(dict(self.petsc_options)))
+
+    @property
+    def is_direct(self) -> bool:
+        """True for a direct factorisation (``preonly``)."""
+        return self.method == "mumps"
+
+    def petsc(self) -> dict[str, str | int | float]:
+        """PETSc options for this choice (without prefix)."""
+        if self.method == "mumps":
+            options: dict[str, str | int | float] = {
+                "ksp_type": "preonly",
+                "pc_type": "lu",
+                "pc_factor_mat_solver_type": "mumps",
+                # Detect null pivots: the (pinned, regular) operator must have none.
+                "mat_mumps_icntl_24": 1,
+            }
+        else:
+            options = {
+                "ksp_type": "cg",
+                "ksp_rtol": self.rtol,
+                "ksp_max_it": self.max_iterations,
+                "pc_type": "gamg",
+                "pc_gamg_type": "agg",
+                "pc_gamg_agg_nsmooths": 1,
+                "pc_gamg_threshold": 0.01,  # measured: P2 iterations 33 -> 25, total -6 %
+                "mg_levels_ksp_type": "chebyshev",
+                "mg_levels_pc_type": "jacobi",
+            }
+        options.update(self.petsc_options)
+        return options
+
+
+def pinned_rows(null_space: PETSc.NullSpace, candidates_per_mode: int = 4) -> np.ndarray:
+    """Global rows that fix the component of a vector in ``null_space`` when pinned to zero.
+
+    Candidates are the rows where each null-space vector is largest on each rank; a pivoted QR
+    of the null-space values there picks as many rows as the null space has vectors, so that the
+    restricted null-space matrix is as well conditioned as the candidates allow.
+
+    Raises
+    ------
+    SolverDivergedError
+        When no choice of candidate rows determines the null-space component.
+    """
+    vectors = null_space.getVecs()
+    comm = vectors[0].getComm().tompi4py()
+    start = vectors[0].getOwnershipRange()[0]
+    values = np.column_stack([v.getArray(readonly=True) for v in vectors])
+    local = set()
+    for k in range(values.shape[1]):
+        local.update(np.argsort(-np.abs(values[:, k]))[:candidates_per_mode].tolist())
+    rows = np.array(sorted(local), dtype=np.int64)
+    gathered = comm.allgather((rows + start, values[rows]))
+    candidate_rows = np.concatenate([g[0] for g in gathered])
+    candidate_values = np.concatenate([g[1] for g in gathered])
+    _, _, pivots = scipy.linalg.qr(candidate_values.T, pivoting=True)
+    chosen = pivots[: values.shape[1]]
+    restricted = candidate_values[chosen]
+    singular = np.linalg.svd(restricted, compute_uv=False)
+    if singular.min() <= 1e-8 * singular.max():
+        raise SolverDivergedError("could not choose dofs that fix the null space of the operator "
+                                  f"(singular values of the restriction {singular})")
+    return np.sort(candidate_rows[chosen])
+
+
+class LinearSolver:
+    """A KSP for one operator, set up once and reused for every right-hand side.
+
+    Parameters
+    ----------
+    A : petsc4py.PETSc.Mat
+        Operator. Its null space, if any, is attached by the caller (``A.setNullSpace``) and is
+        removed from every right-hand side and solution.
+    options : SolverOptions
+    null_space_dimension : int
+        Dimension of the operator's exact null space (0 for a non-singular operator); it must
+        match the null space attached to ``A``.
+    label : str
+        What the operator is, for error messages.
+    """
+
+    def __init__(self, A: PETSc.Mat, options: SolverOptions, null_space_dimension: int = 0, label: str = "") -> None:
+        self.prefix = f"amorfem_{next(_counter)}_"
+        self.options = options
+        self.A = A
+        self.label = label
+        self.null_space = A.getNullSpace() if null_space_dimension else None
+        if null_space_dimension and (self.null_space is None or len(self.null_space.getVecs()) != null_space_dimension):
+            raise ValueError(f"{label or 'the operator'}: a null space of dimension {null_space_dimension} must be "
+                             "attached to the matrix (A.setNullSpace)")
+        self._pinned: np.ndarray | None = None
+        operator = A
+        if options.is_direct and self.null_space is not None:
+            self._pinned = pinned_rows(self.null_space)
+            operator = A.duplicate(copy=True)
+            operator.zeroRowsColumns(self._pinned.astype(PETSc.IntType), diag=1.0)
+        self._operator = operator
+        self.ksp = PETSc.KSP().create(A.getComm())
+        self.ksp.setOperators(operator)
+        self.ksp.setOptionsPrefix(self.prefix)
+        petsc_options = options.petsc()
+        self._keys = [f"{self.prefix}{key}" for key in petsc_options]
+        db = PETSc.Options()
+        for key, value in petsc_options.items():
+            db[f"{self.prefix}{key}"] = value
+        self.ksp.setFromOptions()
+        self._work: PETSc.Vec | None = None
+        self._A_norm: float | None = None
+
+    def setup(self) -> None:
+        """Build the preconditioner (AMG hierarchy or factorisation) and check a factorisation.
+
+        The options stay in PETSc's database until here: the multigrid levels read theirs
+        (``mg_levels_*``) only when the hierarchy is built.
+
+        Raises
+        ------
+        NullSpaceMismatchError
+            When MUMPS finds null pivots in the (pinned) operator: it is singular beyond its known
+            null space.
+        SolverDivergedError
+            When the factorisation fails.
+        """
+        try:
+            self.ksp.setUp()
+        except PETSc.Error as exc:
+            raise SolverDivergedError(f"setting up the {self.options.method} solver for {self.label or 'the operator'} "
+                                      f"failed: {exc}") from exc
+        finally:
+            db = PETSc.Options()
+            for key in self._keys:
+                db.delValue(key)
+        if self.options.is_direct:
+            self._check_factorisation()
+
+    def _check_factorisation(self) -> None:
+        factor = self.ksp.getPC().getFactorMatrix()
+        status = factor.getMumpsInfog(1)
+        if status < 0:
+            raise SolverDivergedError(f"MUMPS factorisation of {self.label or 'the operator'} failed: INFOG(1) = {status}, "
+                                      f"INFOG(2) = {factor.getMumpsInfog(2)}")
+        if factor.getMumpsIcntl(24) != 1:
+            return
+        pivots = factor.getMumpsInfog(28)
+        known = 0 if self.null_space is None else len(self.null_space.getVecs())
+        if pivots != 0:
+            raise NullSpaceMismatchError(
+                f"MUMPS found {pivots} null pivot(s) in {self.label or 'the operator'} beyond its {known} known rigid "
+                "mode(s) (pinned): part of the mesh is not tied to the rest (a floating, disconnected phase) "
+                "or a phase has no stiffness",
+                pivots + known, known,
+            )
+
+    def solve(self, b: PETSc.Vec, x: PETSc.Vec, label: str = "") -> int:
+        """Solve ``A x = b``; return the iteration count.
+
+        Raises
+        ------
+        SolverDivergedError
+            With PETSc's converged reason when an iterative solve fails, or with the true
+            residual when a direct solve returns a vector that does not solve the system.
+        """
+        if self.null_space is not None:
+            self.null_space.remove(b)
+        rhs = b
+        if self._pinned is not None:
+            rhs = self._work_vector(b)
+            b.copy(rhs)
+            rhs.setValues(self._pinned.astype(PETSc.IntType), np.zeros(self._pinned.size))
+            rhs.assemble()
+        self.ksp.solve(rhs, x)
+        reason = self.ksp.getConvergedReason()
+        iterations = self.ksp.getIterationNumber()
+        if reason < 0:
+            raise SolverDivergedError(
+                f"linear solve {label} did not converge: PETSc reason {converged_reason(reason)} "
+                f"after {iterations} iterations (residual {self.ksp.getResidualNorm():.3e})"
+            )
+        if self.null_space is not None:
+            self.null_space.remove(x)
+        if self.options.is_direct:
+            self._check_residual(b, x, label)
+        return iterations
+
+    def _work_vector(self, like: PETSc.Vec) -> PETSc.Vec:
+        if self._work is None:
+            self._work = like.duplicate()
+        return self._work
+
+    def _check_residual(self, b: PETSc.Vec, x: PETSc.Vec, label: str) -> None:
+        r = self._work_vector(b)
+        self.A.mult(x, r)
+        r.aypx(-1.0, b)
+        inf = PETSc.NormType.INFINITY
+        if self._A_norm is None:
+            self._A_norm = self.A.norm(inf)
+        scale = self._A_norm * x.norm(inf) + b.norm(inf)
+        error = r.norm(inf) / scale if scale > 0 else r.norm(inf)
+        if not error <= self.options.backward_error_tolerance:
+            raise SolverDivergedError(
+                f"direct solve {label} returned a vector that does not solve the system: backward error "
+                f"|b - A x| / (|A| |x| + |b|) = {error:.3e} > {self.options.backward_error_tolerance:.1e} (a singular "
+                "operator with a load outside its range, or a null space that was not declared)"
+            )
+
+    def destroy(self) -> None:
+        """Free the KSP, the pinned copy of the operator and work vectors."""
+        self.ksp.destroy()
+        if self._operator is not self.A:
+            self._operator.destroy()
+        if self._work is not None:
+            self._work.destroy()

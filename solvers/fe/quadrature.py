@@ -1,0 +1,160 @@
+"""Constitutive laws evaluated at the quadrature points of a body, with their state.
+
+:class:`QuadratureLaws` holds, for every local cell (owned and ghost) and quadrature point, the
+stress and consistent tangent as basix quadrature-element functions, and every law's state.
+``update(strain)`` evaluates a UFL strain at all points (one ``fem.Expression`` evaluation),
+runs each phase's law on all of its points at once (NumPy, no loop over points), and writes the
+stress and tangent that the residual and Jacobian forms read:
+
+    residual  = integral stress . eps(v) dx_q
+    jacobian  = integral eps(du) . tangent . eps(v) dx_q
+
+with ``dx_q`` the measure of the same quadrature rule (:attr:`QuadratureLaws.dx`). The state of
+the last ``update`` becomes the law's state only on ``commit()`` (an accepted load step);
+``restore()`` throws it away (a step cut). Ghost cells are evaluated like owned ones, so no
+scatter is needed. Units: GPa, strain dimensionless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import basix.ufl
+import numpy as np
+import ufl
+
+import meshing.fenicsx  # noqa: F401
+from dolfinx import fem
+
+from solvers.fe.body import MeshedBody, cell_phase_tags
+from solvers.fe.constitutive import ConstitutiveLaw
+
+__all__ = ["QuadratureLaws", "quadrature_degree"]
+
+
+def quadrature_degree(degree: int) -> int:
+    """Quadrature degree for displacement degree ``degree``: exact for the elastic stiffness (2 (p - 1)), at least 1."""
+    return max(2 * (degree - 1), 1)
+
+
+@dataclass
+class _Group:
+    law: ConstitutiveLaw
+    phase: str
+    cells: np.ndarray            # local cell indices (owned and ghost)
+    committed: dict[str, np.ndarray]
+    trial: dict[str, np.ndarray]
+
+
+class QuadratureLaws:
+    """Stress, tangent and state of every phase's law at the quadrature points of a body.
+
+    Parameters
+    ----------
+    body : MeshedBody
+        RVE or specimen (nm).
+    laws : mapping of str to ConstitutiveLaw
+        The law of every phase.
+    degree : int
+        Quadrature degree (see :func:`quadrature_degree`).
+    """
+
+    def __init__(self, body: MeshedBody, laws: Mapping[str, ConstitutiveLaw], degree: int) -> None:
+        missing, extra = sorted(set(body.phases) - set(laws)), sorted(set(laws) - set(body.phases))
+        if missing or extra:
+            raise ValueError(f"laws do not match the phases {sorted(body.phases)}: missing {missing}, extra {extra}")
+        mesh = body.mesh
+        self.body = body
+        self.degree = degree
+        cell = mesh.basix_cell()
+        self._element = lambda shape: basix.ufl.quadrature_element(cell, value_shape=shape, degree=degree)
+        self.stress = fem.Function(fem.functionspace(mesh, self._element((6,))), name="stress")
+        self.tangent = fem.Function(fem.functionspace(mesh, self._element((6, 6))), name="tangent")
+        self.points, self.weights = basix.make_quadrature(cell, degree)
+        self.dx = ufl.Measure("dx", domain=mesh, metadata={"quadrature_degree": degree, "quadrature_scheme": "default"})
+        self._dofs = self.stress.function_space.dofmap.list      # (cells, points)
+        tags = cell_phase_tags(body)
+        n_points = self.points.shape[0]
+        self.groups: list[_Group] = []
+        for phase, tag in body.phases.items():
+            cells = np.flatnonzero(tags == tag).astype(np.int32)
+            state = laws[phase].initial_state(cells.size * n_points)
+            self.groups.append(_Group(laws[phase], phase, cells, state, {k: v.copy() for k, v in state.items()}))
+        self.update_count = 0
+
+    @property
+    def num_points(self) -> int:
+        """Quadrature points per cell."""
+        return self.points.shape[0]
+
+    def strain_expression(self, strain: ufl.core.expr.Expr) -> fem.Expression:
+        """A compiled expression of a 6-component strain at this rule's points (compile once, reuse)."""
+        return fem.Expression(strain, self.points)
+
+    def evaluate(self, expression: fem.Expression) -> np.ndarray:
+        """Values of a compiled point expression at every local cell, shape (cells, points, ...)."""
+        mesh = self.body.mesh
+        num_cells = mesh.topology.index_map(mesh.topology.dim)
+        cells = np.arange(num_cells.size_local + num_cells.num_ghosts, dtype=np.int32)
+        return expression.eval(mesh, cells)
+
+    def update(self, strain: fem.Expression) -> None:
+        """Evaluate every law at the strain of ``strain`` (from :meth:`strain_expression`) from the committed state.
+
+        Writes :attr:`stress` and :attr:`tangent` (ghosts included) and keeps the new state as the trial state.
+        """
+        values = self.evaluate(strain)
+        stress = self.stress.x.array.reshape(-1, 6)
+        tangent = self.tangent.x.array.reshape(-1, 6, 6)
+        for group in self.groups:
+            if not group.cells.size:
+                continue
+            result = group.law.update(values[group.cells].reshape(-1, 6), group.committed)
+            dofs = self._dofs[group.cells].ravel()
+            stress[dofs] = result.stress
+            tangent[dofs] = result.tangent
+            group.trial = {k: np.asarray(v) for k, v in result.state.items()}
+        self.update_count += 1
+
+    def commit(self) -> None:
+        """Accept the trial state (the end of a converged load step)."""
+        for group in self.groups:
+            group.committed = {k: v.copy() for k, v in group.trial.items()}
+
+    def restore(self) -> None:
+        """Forget the trial state (a step that is cut)."""
+        for group in self.groups:
+            group.trial = {k: v.copy() for k, v in group.committed.items()}
+
+    def state_snapshot(self) -> dict[str, dict[str, np.ndarray]]:
+        """The committed state of every phase, ``{phase: {name: array (points, ...)}}`` (for checkpoints)."""
+        return {group.phase: {k: v.copy() for k, v in group.committed.items()} for group in self.groups}
+
+    def load_snapshot(self, snapshot: Mapping[str, Mapping[str, np.ndarray]]) -> None:
+        """Set the committed (and trial) state from :meth:`state_snapshot` output of the same mesh and ranks."""
+        for group in self.groups:
+            saved = snapshot[group.phase]
+            group.committed = {k: np.array(saved[k]) for k in group.committed}
+            group.trial = {k: v.copy() for k, v in group.committed.items()}
+
+    def cell_average(self, name: str) -> np.ndarray:
+        """Quadrature-weighted cell average of a committed state variable over the owned cells.
+
+        Cells of phases whose law has no such variable get zeros. Shape (owned cells, *shape).
+        """
+        mesh = self.body.mesh
+        num_owned = mesh.topology.index_map(mesh.topology.dim).size_local
+        shapes = {tuple(g.law.state_shapes[name]) for g in self.groups if name in g.law.state_shapes}
+        if not shapes:
+            raise KeyError(f"no law has a state variable '{name}'")
+        shape = shapes.pop()
+        out = np.zeros((num_owned, *shape))
+        w = self.weights / self.weights.sum()
+        for group in self.groups:
+            if name not in group.committed or not group.cells.size:
+                continue
+            values = group.committed[name].reshape(group.cells.size, self.num_points, *shape)
+            owned = group.cells < num_owned
+            out[group.cells[owned]] = np.einsum("q,cq...->c...", w, values[owned])
+        return out
