@@ -1,6 +1,6 @@
 # amorfem: two commands on a fresh machine.
 #   make run    set up .venv (Python 3.12) and run the default case under mpirun -n 2
-#   make test   set up .venv and run the serial tests, then the MPI tests under mpirun -n 2
+#   make test   set up .venv and run the serial tests, then the MPI tests under mpirun -n 2 and -n 3
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -eu -o pipefail -c
@@ -13,7 +13,7 @@ CASE    ?= cases/nanocrystal_in_amorphous.toml
 OUT     ?= results/nanocrystal_in_amorphous
 export OMP_NUM_THREADS := 1
 
-.PHONY: run test test-serial test-mpi setup clean
+.PHONY: run test test-serial test-mpi test-mpi3 setup clean
 
 setup: $(VENV)/.installed
 
@@ -43,13 +43,16 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 run: setup
 	$(MPIRUN) -n $(NP) $(VENV)/bin/amorfem run $(CASE) --out $(OUT)
 
-test: setup test-serial test-mpi
+test: setup test-serial test-mpi test-mpi3
 
 test-serial: setup
-	$(PY) -m pytest -m "not mpi" -q
+	$(PY) -m pytest -m "not mpi and not mpi3" -q
 
 test-mpi: setup
 	timeout 900 $(MPIRUN) -n 2 $(PY) -m pytest -m mpi -q
+
+test-mpi3: setup
+	timeout 600 $(MPIRUN) -n 3 $(PY) -m pytest -m mpi3 -q
 
 clean:
 	rm -rf $(VENV) results *.egg-info

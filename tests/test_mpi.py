@@ -135,3 +135,59 @@ def test_cli_run_writes_one_results_folder_under_mpi():
     assert summary["ranks"] == COMM.size
     assert (out / summary["files"]["fields"]).is_file()
     assert not list(out.glob(".*tmp*"))
+
+
+def test_phase_averages_and_the_hill_check_agree_with_serial(soft_matrix, stiff_inclusion):
+    materials = {"matrix": soft_matrix, "inclusion": stiff_inclusion}
+
+    def averages(comm):
+        # Phase averages are linear in the solver error (C is quadratic): solve tighter to compare them.
+        result = effective_stiffness(_sphere_rve(comm), materials, degree=2, solver=SolverOptions(rtol=1e-11),
+                                     local_fields=True)
+        return {label: {p: v["stress"] for p, v in phases.items()} for label, phases in result.local.phase_averages.items()}
+
+    parallel = averages(COMM)
+    serial = _serial_on_rank0(averages)
+    for label, phases in serial.items():
+        for phase, stress in phases.items():
+            assert np.abs(np.array(parallel[label][phase]) - stress).max() < 1e-8 * max(np.abs(stress).max(), 1.0)
+
+
+def test_a_floating_phase_is_named_on_every_rank():
+    from tests.solvers.fe.test_connectivity import MATERIALS, _floating_rve
+    from solvers.fe.connectivity import FloatingPhaseError
+
+    with pytest.raises(FloatingPhaseError, match=r"\['inclusion'\] float"):
+        effective_stiffness(_floating_rve(COMM), MATERIALS, solver=SolverOptions(method="mumps"))
+
+
+def test_a_specimen_on_two_ranks_has_the_serial_boundaries_and_fractions():
+    from meshing import laminate_geometry, three_point_bending
+    from meshing.specimen_mesh import build_specimen
+
+    geometry = three_point_bending(400.0, 100.0, 30.0, laminate_geometry([30.0, 10.0], ["stiff", "soft"], (40.0,)),
+                                   overhang=25.0, contact_width=10.0)
+    settings = MeshSettings(size=5.0, phase_size={"soft": 3.0})
+
+    def describe(comm):
+        specimen = build_specimen(geometry, settings, comm=comm)
+        mesh_ = specimen.mesh
+        num_owned = mesh_.topology.index_map(1).size_local
+        counts = {name: comm.allreduce(int(np.count_nonzero(specimen.facets_of(name) < num_owned)))
+                  for name in specimen.boundaries}
+        return counts, specimen.volume_fractions
+
+    counts, fractions = describe(COMM)
+    serial_counts, serial_fractions = _serial_on_rank0(describe)
+    assert counts == serial_counts
+    for phase, value in serial_fractions.items():
+        assert fractions[phase] == pytest.approx(value, rel=1e-12)
+
+
+def test_newton_and_the_obstacle_solve_are_exact_on_two_ranks():
+    from tests.solvers.fe.test_nonlinear_solver import DIRECT, _nonlinear_diffusion
+    from solvers.fe.nonlinear_solver import NewtonOptions, NonlinearSolver
+
+    F, u, bcs, exact = _nonlinear_diffusion(COMM)
+    NonlinearSolver(F, u, NewtonOptions(linear=DIRECT, rtol=1e-12, atol=1e-13), bcs=bcs).solve()
+    assert COMM.allreduce(np.abs(u.x.array - exact.x.array).max(), op=MPI.MAX) < 1e-11

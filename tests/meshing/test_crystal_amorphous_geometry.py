@@ -225,3 +225,19 @@ def test_bad_leaf_input_is_refused(kwargs, message):
     arguments = dict(vein_width=2.0, vein_spacing=20.0) | kwargs
     with pytest.raises(ValueError, match=message):
         bionic_leaf_geometry(**arguments)
+
+
+def test_every_cell_takes_the_lattice_of_the_region_it_was_meshed_in():
+    # Coarse facets: matrix cells lie between a faceted sphere and its true surface, where a
+    # lattice looked up by the cell centroid is wrongly the particle's (6 of 11881 matrix cells
+    # here). The region a cell was meshed in decides.
+    dim = 3
+    geometry = particles_geometry(6, 0.25, (1.0, 1.0, 1.0), lattice="random", seed=3)
+    rve = build_rve(geometry, MeshSettings(size=0.07, curvature_elements=6), comm=MPI.COMM_SELF)
+    imap = rve.mesh.topology.index_map(dim)
+    tags = np.zeros(imap.size_local + imap.num_ghosts, dtype=np.int32)
+    tags[rve.cell_tags.indices] = rve.cell_tags.values
+    oriented = ~np.isnan(rve.cell_orientations[:, 0])
+    assert np.array_equal(oriented, tags == rve.phases["particle"])
+    lattices = {tuple(np.round(s.crystal_euler, 9)) for s in geometry.shapes}
+    assert {tuple(np.round(e, 9)) for e in rve.cell_orientations[oriented]} <= lattices

@@ -37,3 +37,26 @@ def test_chart_places_the_design_star():
     stars = [line for line in figure.axes[0].lines if line.get_marker() == "*"]
     assert len(stars) == 1
     assert stars[0].get_xydata()[0] == pytest.approx([6.3, 92.0])
+
+
+def test_a_2d_design_is_placed_at_its_true_youngs_modulus_not_the_plane_strain_one():
+    # A homogeneous 2D RVE of an isotropic solid (E = 70 GPa, nu = 0.3) solved as the analysis
+    # solves it: its Young's modulus is 70 GPa, not the plane-strain 70 / (1 - 0.09) = 76.9 GPa.
+    from mpi4py import MPI
+
+    from meshing import MeshSettings, inclusions
+    from solvers.analyses.stiffness import effective_stiffness
+    from solvers.micromechanics.materials import isotropic
+
+    solid = isotropic(70.0, 0.3, 2.5)
+    rve = inclusions(0.2, (4.0, 4.0), MeshSettings(size=0.5), comm=MPI.COMM_SELF)
+    summary = effective_stiffness(rve, {"matrix": solid, "inclusion": solid}).summary()
+    assert design_point(summary) == pytest.approx({"density": 2.5, "E": 70.0}, rel=1e-8)
+
+
+def test_a_2d_result_without_its_generalized_stiffness_is_left_off_the_chart():
+    plane_strain = {"C": isotropic_stiffness(70.0, 0.3)[[0, 1, 5]][:, [0, 1, 5]].tolist(), "density": 2.5}
+    with pytest.raises(ValueError, match="generalized plane-strain stiffness"):
+        design_point(plane_strain)
+    figure = plot_ashby([plane_strain], ["static BCs"])
+    assert not [line for line in figure.axes[0].lines if line.get_marker() == "*"]

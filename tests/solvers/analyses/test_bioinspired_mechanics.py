@@ -63,19 +63,22 @@ def _ji_gao(phi, rho, G_p, E_m):
     return 1 / (4 * (1 - phi) / (G_p * phi**2 * rho**2) + 1 / (phi * E_m))
 
 
-def test_ji_gao_tension_shear_chain_holds_for_long_tablets_in_a_soft_interlayer():
+def test_long_tablets_in_a_soft_interlayer_approach_the_ji_gao_chain_within_the_voigt_reuss_bounds():
     # In plane strain the tablets' axial modulus is E_m / (1 - nu_m^2) and E1 is the plane-strain
-    # modulus. Short tablets are stiffer than the model, because the head joints also carry
-    # tension; the agreement improves with the aspect ratio rho and is within 5 % at rho = 40.
+    # modulus. Short tablets are stiffer than the tension-shear chain, because the head joints
+    # also carry tension; the ratio FE / Ji-Gao falls with the aspect ratio rho (measured 1.700,
+    # 1.124, 0.994 at rho = 10, 20, 40; 0.978 at 80). The model is an approximation, so the
+    # assertions are the rigorous Voigt/Reuss bounds and the trend, not a margin around it.
     G_p = PROTEIN.bulk_shear[1]
     E_m = MINERAL.E / (1 - MINERAL.nu**2)
     ratios = []
     for rho in (10, 20, 40):
         geometry = nacre_geometry(float(rho), 1.0, interlayer_thickness=0.05)
         _, result = _nacre(geometry, 0.25, {"tablet": MINERAL, "interlayer": PROTEIN})
-        ratios.append(result.engineering["E1"] / _ji_gao(mineral_fraction(geometry), rho, G_p, E_m))
+        E1 = result.engineering["E1"]
+        assert 1 / np.linalg.inv(result.reuss)[0, 0] < E1 < 1 / np.linalg.inv(result.voigt)[0, 0]
+        ratios.append(E1 / _ji_gao(mineral_fraction(geometry), rho, G_p, E_m))
     assert ratios[0] > ratios[1] > ratios[2]
-    assert abs(ratios[2] - 1) < 0.05, ratios
 
 # --------------------------------------------------------------------------------------- enamel
 

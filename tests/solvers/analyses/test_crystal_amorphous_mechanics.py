@@ -1,10 +1,11 @@
 """Stiffness of crystal-amorphous microstructures against independent results.
 
-- Random stiff spheres in a soft matrix (REFERENCES.md materials): the isotropic projection lies
-  in the Hashin-Shtrikman bounds; few small spheres match the dilute (Eshelby) estimate and
-  20 vol% matches Mori-Tanaka (= HS lower bound here) within a few percent; the anisotropy
-  falls as the sphere count grows.
-- Aligned prolate spheroids: Mori-Tanaka with the spheroid's Eshelby tensor, entry by entry.
+- Random stiff spheres in a soft matrix (REFERENCES.md materials): few small spheres and 20 vol%
+  lie between the Hashin-Shtrikman lower bound (= Mori-Tanaka here) and their own P3 and P2
+  energies (nested spaces converge from above); the anisotropy falls as the sphere count grows.
+  The approximate models (dilute, Mori-Tanaka) are compared in comments, not asserted.
+- Aligned prolate spheroids: inside the Voigt/Reuss bounds, converging from above, and stiffer
+  along their axis by far more than the discretisation error.
 - Copper polycrystal (random grain orientations): the bulk modulus is exactly (C11 + 2 C12)/3,
   the tensor lies between the cellwise Voigt and Reuss averages, the shear modulus inside the
   Hashin-Shtrikman polycrystal bounds, and the anisotropy falls with the grain count.
@@ -23,15 +24,13 @@ from meshing.rve import build_rve
 from solvers.micromechanics.bounds import (
     anisotropy_index,
     cubic_polycrystal_bounds,
-    dilute_spheres,
     hashin_shtrikman_bulk,
     hashin_shtrikman_shear,
     isotropic_projection,
-    mori_tanaka_spheres,
     voigt_reuss_hill,
 )
-from solvers.micromechanics.eshelby import eshelby_spheroid, mori_tanaka_aligned
 from solvers.analyses.stiffness import effective_stiffness
+from solvers.fe.linear_solver import SolverOptions
 from solvers.micromechanics.material_library import library_material
 from solvers.micromechanics.materials import bulk_shear_from_E_nu, isotropic
 
@@ -39,6 +38,9 @@ from solvers.micromechanics.materials import bulk_shear_from_E_nu, isotropic
 @pytest.fixture(scope="module")
 def sphere_materials(soft_matrix, stiff_inclusion):
     return {"matrix": soft_matrix, "particle": stiff_inclusion}
+
+
+DIRECT = SolverOptions(method="mumps")
 
 
 def _moduli(material):
@@ -51,47 +53,50 @@ def _spheres(count, fraction, settings, materials, degree):
     return rve.volume_fractions["particle"], result.C
 
 
-def test_few_small_spheres_match_the_dilute_estimate(sphere_materials):
-    # 3 spheres, 2 vol%, P2: increments over the matrix are +2.7 % (K) and +5.3 % (G) above the
-    # dilute estimate; the excess falls on refinement (+14 % in G on a 2x coarser particle mesh).
-    fraction, C = _spheres(3, 0.02, MeshSettings(size=0.08, phase_size={"particle": 0.03}), sphere_materials, 2)
-    Km, Gm = _moduli(sphere_materials["matrix"])
-    Kf, Gf = _moduli(sphere_materials["particle"])
-    K, G = isotropic_projection(C)
-    K_dilute, G_dilute = dilute_spheres(Km, Gm, Kf, Gf, fraction)
-    K_mt, G_mt = mori_tanaka_spheres(Km, Gm, Kf, Gf, fraction)
-    assert (K - Km) / (K_dilute - Km) == pytest.approx(1.0, abs=0.06)
-    assert (G - Gm) / (G_dilute - Gm) == pytest.approx(1.0, abs=0.06)
-    # Stiff spheres: the HS lower bound (= Mori-Tanaka) holds the finite-element result from below.
-    assert K >= K_mt and G >= G_mt
+def _bracketed_by_the_bounds_and_converging_from_above(count, fraction, settings, materials, degrees):
+    """Isotropic projections of two degrees on one mesh (nested spaces), held by the HS bounds."""
+    rve = build_rve(particles_geometry(count, fraction, (1.0, 1.0, 1.0), seed=1), settings, comm=MPI.COMM_SELF)
+    c = rve.volume_fractions["particle"]
+    K, G = zip(*(_moduli(materials[p]) for p in ("matrix", "particle")), strict=True)
+    K_bounds = hashin_shtrikman_bulk(K, G, [1 - c, c])
+    G_bounds = hashin_shtrikman_shear(K, G, [1 - c, c])
+    (K_low, G_low), (K_high, G_high) = (
+        isotropic_projection(effective_stiffness(rve, materials, degree=p, solver=DIRECT).C) for p in degrees)
+    # The displacement FE energy falls on nested spaces towards the exact one, which the HS bounds hold.
+    assert K_bounds[0] <= K_high <= K_low <= K_bounds[1]
+    assert G_bounds[0] <= G_high <= G_low <= G_bounds[1]
 
 
-def test_twenty_percent_random_spheres_match_mori_tanaka(sphere_materials):
-    # 8 spheres, 20 vol%, P2: K +0.6 %, G +3.1 % over Mori-Tanaka at the meshed fraction.
-    fraction, C = _spheres(8, 0.2, MeshSettings(size=0.07), sphere_materials, 2)
-    Km, Gm = _moduli(sphere_materials["matrix"])
-    Kf, Gf = _moduli(sphere_materials["particle"])
-    K, G = isotropic_projection(C)
-    K_mt, G_mt = mori_tanaka_spheres(Km, Gm, Kf, Gf, fraction)
-    assert K_mt <= K <= 1.02 * K_mt
-    assert G_mt <= G <= 1.05 * G_mt
+def test_few_small_spheres_lie_between_the_hs_lower_bound_and_their_converging_fe_values(sphere_materials):
+    # 3 spheres, 2 vol%. Measured (mesh 0.15 / 0.05 nm in the particles): over the HS lower bound
+    # (= Mori-Tanaka here) K +0.05 % (P2), +0.02 % (P3) and G +0.31 % (P2), +0.10 % (P3); the
+    # increments over the matrix are 1.025 (K) and 1.047 (G) times the dilute (Eshelby) estimate at
+    # P3, which lies below the HS bound for stiff spheres and so is not a bound itself.
+    _bracketed_by_the_bounds_and_converging_from_above(3, 0.02, MeshSettings(size=0.15, phase_size={"particle": 0.05}),
+                                                       sphere_materials, (2, 3))
 
 
-def test_aligned_spheroids_match_mori_tanaka_with_the_spheroid_eshelby_tensor(sphere_materials):
-    # 10 prolate spheroids (aspect 2) along x1, 15 vol% (14.3 % meshed), P2, h = 0.07: FE / MT =
-    # C11 1.018, C22 1.012, C33 1.004, C44 1.008, C55 1.026, C66 1.016, C12 0.995, C23 0.993.
+def test_twenty_percent_random_spheres_lie_between_the_hs_lower_bound_and_their_fe_values(sphere_materials):
+    # 8 spheres, 20 vol%. Measured over Mori-Tanaka (= HS lower bound): K +0.72 %, G +4.0 % at P2 and
+    # +0.47 %, +2.5 % at P3 (h = 0.12); +0.59 %, +3.1 % at P2 with h = 0.07.
+    _bracketed_by_the_bounds_and_converging_from_above(8, 0.2, MeshSettings(size=0.12), sphere_materials, (1, 2))
+
+
+def test_aligned_spheroids_are_stiffer_along_their_axis_within_the_voigt_reuss_bounds(sphere_materials):
+    # 10 prolate spheroids (aspect 2) along x1, 15 vol%. Against Mori-Tanaka with the spheroid's
+    # Eshelby tensor (not a bound here), measured P2 (h = 0.08): C11 1.018, C22 1.012, C33 1.004,
+    # C44 1.009, C55 1.027, C66 1.017 of MT; axial over transverse stiffness +11.2 % (MT +10.5 %).
     geometry = particles_geometry(10, 0.15, (1.0, 1.0, 1.0), shape="ellipsoid", aspect_ratio=2.0,
                                   orientation="aligned", seed=1)
-    rve = build_rve(geometry, MeshSettings(size=0.07), comm=MPI.COMM_SELF)
-    C = effective_stiffness(rve, sphere_materials, degree=2).C
-    S = eshelby_spheroid(2.0, sphere_materials["matrix"].nu)
-    mt = mori_tanaka_aligned(sphere_materials["matrix"].stiffness, sphere_materials["particle"].stiffness, S,
-                             rve.volume_fractions["particle"])
-    entries = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (0, 1), (0, 2), (1, 2)]
-    ratios = np.array([C[e] / mt[e] for e in entries])
-    assert np.all(np.abs(ratios - 1) < 0.04), ratios
-    # The shape shows: stiffer along the spheroids' axis, by what Mori-Tanaka predicts (10.5 %; FE 11.2 %).
-    assert C[0, 0] > 1.08 * max(C[1, 1], C[2, 2])
+    rve = build_rve(geometry, MeshSettings(size=0.08), comm=MPI.COMM_SELF)
+    P1, P2 = (effective_stiffness(rve, sphere_materials, degree=p, solver=DIRECT) for p in (1, 2))
+    # Rigorous: Reuss <= C_P2 <= C_P1 <= Voigt in the energy sense (nested spaces).
+    for lower, upper in ((P2.reuss, P2.C), (P2.C, P1.C), (P1.C, P2.voigt)):
+        assert np.linalg.eigvalsh(upper - lower).min() > 0
+    # The shape shows: stiffer along the axis, and resolved (measured axial over transverse: +14.2 %
+    # at P1, +11.2 % at P2; the change is a fraction of the effect).
+    stiffening = [C[0, 0] / max(C[1, 1], C[2, 2]) - 1 for C in (P1.C, P2.C)]
+    assert stiffening[1] > 0 and stiffening[1] > 2 * abs(stiffening[0] - stiffening[1])
 
 
 def test_random_spheres_approach_isotropy_inside_the_hashin_shtrikman_bounds(sphere_materials):

@@ -1,5 +1,6 @@
 """Engineering constants against the isotropic closed forms."""
 
+import numpy as np
 import pytest
 
 from solvers.micromechanics.engineering import engineering_constants
@@ -29,6 +30,17 @@ def test_isotropic_plane_strain_constants_are_the_apparent_moduli():
     assert eng["nu12"] == pytest.approx(nu / (1 - nu), rel=1e-13)
     assert eng["G12"] == pytest.approx(G, rel=1e-13)
     assert eng["k"] == pytest.approx(K + G / 3, rel=1e-13)
+
+
+def test_generalized_plane_strain_constants_are_the_true_ones():
+    # The (11, 22, 33, 12) block of an isotropic stiffness: uniaxial stress with sigma33 free.
+    E, nu = 3.0, 0.35
+    C = isotropic_stiffness(E, nu)[np.ix_([0, 1, 2, 5], [0, 1, 2, 5])]
+    eng = engineering_constants(C)
+    for key in ("E1", "E2", "E3"):
+        assert eng[key] == pytest.approx(E, rel=1e-13)
+    assert eng["nu12"] == pytest.approx(nu, rel=1e-13) and eng["nu31"] == pytest.approx(nu, rel=1e-13)
+    assert eng["G12"] == pytest.approx(E / (2 * (1 + nu)), rel=1e-13)
 
 
 def test_wrong_shape_is_refused():

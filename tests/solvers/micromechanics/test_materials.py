@@ -130,3 +130,19 @@ def test_orientation_of_an_isotropic_material_is_refused():
 def test_inline_material_without_density_is_refused():
     with pytest.raises(ValueError, match="'density'"):
         material_from_spec({"E": 3.0, "nu": 0.3}, label="matrix")
+
+
+def test_a_computed_stiffness_is_checked_before_use_with_the_numbers():
+    from solvers.micromechanics.materials import checked_stiffness
+
+    C = isotropic_stiffness(70, 0.2)
+    assert checked_stiffness(C, "C") is not C and np.array_equal(checked_stiffness(C, "C"), C)
+    skew = C.copy()
+    skew[0, 4] += 1e-3 * C.max()
+    with pytest.raises(ValueError, match=r"C is not symmetric: \|C - C\^T\| / \|C\| = 0.001 > 1e-08 \(entry \(1, 5\)"):
+        checked_stiffness(skew, "C")
+    indefinite = np.diag([1.0, 2.0, -3.0])
+    with pytest.raises(ValueError, match=r"S is not positive definite: eigenvalues \[-3.*1.*2.*\]"):
+        checked_stiffness(indefinite, "S")
+    with pytest.raises(ValueError, match="non-finite"):
+        checked_stiffness(np.full((3, 3), np.nan), "C")
