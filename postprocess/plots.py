@@ -1,8 +1,8 @@
 """Matplotlib figures of effective stiffness and local stress (units: GPa).
 
-* :func:`directional_modulus` / :func:`plot_directional_modulus`: Young's modulus along every
-  direction, ``1/E(n) = s(n) . S . s(n)`` with ``s(n)`` the Voigt vector of the uniaxial stress
-  ``n x n`` and ``S = C^-1``; a surface in 3D, a polar curve (plane-strain modulus) in 2D.
+* :func:`plot_directional_modulus`: Young's modulus along every direction
+  (:func:`solvers.micromechanics.engineering.directional_modulus`, re-exported here); a surface
+  in 3D, a polar curve (plane-strain modulus) in 2D.
 * :func:`plot_moduli_with_bounds`: engineering moduli of several cases beside their Voigt and
   Reuss bounds (rigorous: ``C_R <= C <= C_V`` bounds every ``1/S_ii``) and, where the phases are
   isotropic, the Hashin-Shtrikman bounds (which hold for isotropic composites).
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from postprocess.results import Results
-from solvers.micromechanics.engineering import engineering_constants
+from solvers.micromechanics.engineering import directional_modulus, engineering_constants
 
 __all__ = [
     "directional_modulus",
@@ -29,26 +29,6 @@ __all__ = [
     "plot_moduli_with_bounds",
     "plot_stress_histograms",
 ]
-
-
-def _uniaxial_voigt(n: np.ndarray) -> np.ndarray:
-    """Voigt stress vectors of unit uniaxial stresses along unit vectors ``n`` (shape (..., dim))."""
-    if n.shape[-1] == 2:
-        return np.stack([n[..., 0] ** 2, n[..., 1] ** 2, n[..., 0] * n[..., 1]], axis=-1)
-    return np.stack([n[..., 0] ** 2, n[..., 1] ** 2, n[..., 2] ** 2,
-                     n[..., 1] * n[..., 2], n[..., 0] * n[..., 2], n[..., 0] * n[..., 1]], axis=-1)
-
-
-def directional_modulus(C: np.ndarray, directions: np.ndarray) -> np.ndarray:
-    """Young's modulus (GPa) along unit ``directions`` (shape (..., 3), or (..., 2) for a 3x3 plane-strain C).
-
-    For a plane-strain stiffness the result is the plane-strain (apparent) modulus E'.
-    """
-    S = np.linalg.inv(np.asarray(C, float))
-    n = np.asarray(directions, float)
-    n = n / np.linalg.norm(n, axis=-1, keepdims=True)
-    s = _uniaxial_voigt(n)
-    return 1.0 / np.einsum("...i,ij,...j->...", s, S, s)
 
 
 def _figure(size: tuple[float, float]) -> Any:

@@ -19,6 +19,7 @@ import numpy as np
 
 from postprocess.figures import FIGURES, render_figures
 from postprocess.results import Results, load_results
+from solvers.micromechanics.atomic_files import write_text_atomic
 
 __all__ = ["write_report", "write_comparison"]
 
@@ -64,13 +65,6 @@ def _image(path: Path, caption: str) -> str:
 def _page(title: str, body: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
             f"<style>{STYLE}</style></head><body>{body}</body></html>\n")
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
 
 
 def _stiffness_section(results: Results) -> str:
@@ -153,7 +147,9 @@ def write_report(directory: str | Path, figures: Sequence[str] | None = None) ->
             _material_section(results), _stiffness_section(results), _local_section(results),
             "<h2>Figures</h2>", *[_image(path, captions[name]) for name, path in written.items()],
             "<h2>Inputs</h2>", f"<pre>{_e(inputs)}</pre>", _run_section(results)]
-    return _write_atomic(results.directory / "report.html", _page(results.title, "".join(body)))
+    path = results.directory / "report.html"
+    write_text_atomic(path, _page(results.title, "".join(body)))
+    return path
 
 
 def write_comparison(directories: Sequence[str | Path], out: str | Path) -> Path:
@@ -198,4 +194,5 @@ def write_comparison(directories: Sequence[str | Path], out: str | Path) -> Path
     rows += [[f"{m} (GPa)", *[float(t[m]["value"]) if m in t else "" for t in tables]] for m in moduli]
     body = ["<h1>amorfem comparison</h1>", "<p class='units'>Units: GPa, g/cm<sup>3</sup>.</p>",
             _table(["quantity", *names], rows), "<h2>Figures</h2>", *images]
-    return _write_atomic(out, _page("amorfem comparison", "".join(body)))
+    write_text_atomic(out, _page("amorfem comparison", "".join(body)))
+    return Path(out)

@@ -23,7 +23,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from solvers.fe.io import write_fields, write_json_atomic, write_text_atomic
+from solvers.fe.io import write_fields
+from solvers.micromechanics.atomic_files import write_json_atomic, write_text_atomic
 from solvers.micromechanics.units import UNITS
 
 __all__ = ["UNITS", "write_json_atomic", "write_text_atomic", "write_fields", "read_summary"]

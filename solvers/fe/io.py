@@ -1,17 +1,14 @@
-"""Files that appear whole: atomic text/JSON writes and the VTK fields of a results folder.
+"""The VTK fields of a results folder, written whole.
 
-Every file is written to a temporary name in its folder and renamed into place, so a reader (or
-a killed run) never sees half a file. Shared files are written by rank 0 only; the VTK fields
-by every rank (one piece each), staged in a folder that rank 0 renames into place.
+Every rank writes its piece into a staging folder that rank 0 renames into place, so a reader (or
+a killed run) never sees half a field file. Text and JSON files: :mod:`solvers.micromechanics.atomic_files`.
 Units: nm, GPa.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,31 +20,7 @@ import meshing.fenicsx  # noqa: F401
 import dolfinx.plot
 from dolfinx import fem
 
-__all__ = ["write_text_atomic", "write_json_atomic", "write_fields"]
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(path: str | Path, data: Mapping[str, Any]) -> None:
-    """Write ``data`` as indented JSON, atomically."""
-    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+__all__ = ["write_fields"]
 
 
 def _piece(mesh: dolfinx.mesh.Mesh, point_fields: Sequence[fem.Function], cell_arrays: Mapping[str, np.ndarray]) -> Any:

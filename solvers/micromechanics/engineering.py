@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["engineering_constants"]
+__all__ = ["engineering_constants", "directional_modulus"]
 
 
 def engineering_constants(C: npt.ArrayLike) -> dict[str, float]:
@@ -61,3 +61,23 @@ def engineering_constants(C: npt.ArrayLike) -> dict[str, float]:
             "k": float(1 / S[:2, :2].sum()),
         }
     raise ValueError(f"C must be 6x6, 4x4 or 3x3 (Voigt), got shape {C.shape}")
+
+
+def _uniaxial_voigt(n: np.ndarray) -> np.ndarray:
+    """Voigt stress vectors of unit uniaxial stresses along unit vectors ``n`` (shape (..., dim))."""
+    if n.shape[-1] == 2:
+        return np.stack([n[..., 0] ** 2, n[..., 1] ** 2, n[..., 0] * n[..., 1]], axis=-1)
+    return np.stack([n[..., 0] ** 2, n[..., 1] ** 2, n[..., 2] ** 2,
+                     n[..., 1] * n[..., 2], n[..., 0] * n[..., 2], n[..., 0] * n[..., 1]], axis=-1)
+
+
+def directional_modulus(C: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Young's modulus (GPa) along unit ``directions`` (shape (..., 3), or (..., 2) for a 3x3 plane-strain C).
+
+    For a plane-strain stiffness the result is the plane-strain (apparent) modulus E'.
+    """
+    S = np.linalg.inv(np.asarray(C, float))
+    n = np.asarray(directions, float)
+    n = n / np.linalg.norm(n, axis=-1, keepdims=True)
+    s = _uniaxial_voigt(n)
+    return 1.0 / np.einsum("...i,ij,...j->...", s, S, s)
