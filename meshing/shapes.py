@@ -1,10 +1,9 @@
 """Phase shapes for periodic RVEs: layers, blocks, balls, cylinders and polygonal prisms.
 
 Each shape knows its bounding box (for periodic wrapping), its thinnest dimension (for the mesh
-resolution check), its exact volume, whether points lie inside it (``contains``), and how to
-draw itself with the gmsh OCC kernel (passed in; nothing here imports gmsh). A shape made of a
-crystal may carry ``crystal_euler``: the Bunge angles (degrees) of its own crystal lattice,
-which the RVE hands to every cell inside it. Units: nm. 2D shapes lie in the x1-x2 plane.
+resolution check), its exact volume, and how to draw itself with the gmsh OCC kernel (passed
+in; nothing here imports gmsh). A shape made of a crystal may carry ``crystal_euler``: the Bunge
+angles (degrees) of its own crystal lattice, which every cell meshed in its regions takes. Units: nm. 2D shapes lie in the x1-x2 plane.
 """
 
 from __future__ import annotations
@@ -70,9 +69,6 @@ class Slab:
 
     def volume(self) -> float:
         return self.box.volume / self.box.lengths[self.axis] * (self.upper - self.lower)
-
-    def contains(self, points: np.ndarray) -> np.ndarray:
-        return (points[:, self.axis] >= self.lower) & (points[:, self.axis] <= self.upper)
 
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         lo, hi = self.bounding_box()
@@ -160,9 +156,6 @@ class Ball:
             return math.pi * self.radius**2
         return 4 / 3 * math.pi * self.radius**3
 
-    def contains(self, points: np.ndarray) -> np.ndarray:
-        return np.linalg.norm(points - np.array(self.center), axis=1) <= self.radius
-
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         if len(self.center) == 2:
             return [(2, occ.addDisk(*self.center, 0.0, self.radius, self.radius))]
@@ -214,9 +207,6 @@ class Block:
     def volume(self) -> float:
         return math.prod(b - a for a, b in zip(self.lower, self.upper, strict=True))
 
-    def contains(self, points: np.ndarray) -> np.ndarray:
-        return np.all((points >= np.array(self.lower)) & (points <= np.array(self.upper)), axis=1)
-
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         size = [b - a for a, b in zip(self.lower, self.upper, strict=True)]
         if len(size) == 2:
@@ -265,13 +255,6 @@ class Cylinder:
 
     def volume(self) -> float:
         return math.pi * self.radius**2 * float(np.linalg.norm(self.axis))
-
-    def contains(self, points: np.ndarray) -> np.ndarray:
-        axis = np.array(self.axis)
-        length = np.linalg.norm(axis)
-        along = (points - np.array(self.base)) @ (axis / length)
-        radial = np.linalg.norm(points - np.array(self.base) - np.outer(along, axis / length), axis=1)
-        return (along >= 0) & (along <= length) & (radial <= self.radius)
 
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         return [(3, occ.addCylinder(*self.base, *self.axis, self.radius))]
@@ -346,19 +329,6 @@ class Prism:
 
     def volume(self) -> float:
         return self.area() * (1.0 if self.lower is None else self.upper - self.lower)
-
-    def contains(self, points: np.ndarray) -> np.ndarray:
-        """Even-odd ray casting in the x1-x2 plane (any simple polygon), and the x3 range in 3D."""
-        p = np.array(self.vertices)
-        a, b = p, np.roll(p, -1, axis=0)
-        x, y = points[:, :1], points[:, 1:2]
-        straddles = (a[:, 1] > y) != (b[:, 1] > y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            crossing = a[:, 0] + (y - a[:, 1]) * (b[:, 0] - a[:, 0]) / (b[:, 1] - a[:, 1])
-        inside = np.count_nonzero(straddles & (x < crossing), axis=1) % 2 == 1
-        if self.lower is not None:
-            inside &= (points[:, 2] >= self.lower) & (points[:, 2] <= self.upper)
-        return inside
 
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         z = 0.0 if self.lower is None else self.lower

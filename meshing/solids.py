@@ -1,7 +1,7 @@
 """Particle shapes with an orientation: ellipsoids (ellipses in 2D) and convex polyhedra.
 
-Same interface as :mod:`meshing.shapes` (bounding box, thinnest dimension, volume, point
-containment, gmsh OCC drawing). ``rotation`` turns the shape's own axes into the cell's axes;
+Same interface as :mod:`meshing.shapes` (bounding box, thinnest dimension, volume, gmsh OCC
+drawing). ``rotation`` turns the shape's own axes into the cell's axes;
 ``crystal_euler`` (optional) is the particle's crystal lattice orientation (Bunge, degrees).
 Units: nm.
 """
@@ -75,10 +75,6 @@ class Ellipsoid:
     def volume(self) -> float:
         product = math.prod(self.semi_axes)
         return math.pi * product if len(self.center) == 2 else 4 / 3 * math.pi * product
-
-    def contains(self, points: np.ndarray) -> np.ndarray:
-        local = (points - np.array(self.center)) @ self.rotation / np.array(self.semi_axes)
-        return np.sum(local**2, axis=1) <= 1.0
 
     def to_occ(self, occ: Any, box: Box) -> DimTags:
         if len(self.center) == 2:
@@ -187,10 +183,6 @@ class ConvexPolyhedron:
 
     def volume(self) -> float:
         return float(self._hull.volume)
-
-    def contains(self, points: np.ndarray) -> np.ndarray:
-        planes = self.halfspaces
-        return np.all(points @ planes[:, :3].T + planes[:, 3] <= 1e-9 * self.min_thickness(), axis=1)
 
     def faces(self) -> list[np.ndarray]:
         """Face polygons (ordered vertex indices), coplanar hull triangles merged."""
