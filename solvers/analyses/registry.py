@@ -45,6 +45,8 @@ class AnalysisInputs:
         Whether to compute local strain/stress fields (``[output] local_fields``).
     directory : pathlib.Path or None
         Results folder, for analyses that write checkpoints or extra files (rank 0 writes).
+    run_key : str
+        Identity of the run (case digest and code version): checkpoints of another key are not resumed.
     """
 
     body: Any
@@ -54,6 +56,7 @@ class AnalysisInputs:
     settings: Any
     local_fields: bool = True
     directory: Path | None = None
+    run_key: str = ""
 
 
 class AnalysisResult(Protocol):
@@ -92,6 +95,9 @@ class Analysis:
         what is allowed.
     run : callable
         ``AnalysisInputs -> AnalysisResult``.
+    check : callable, optional
+        ``(settings, dim) -> None``: refuses settings that the geometry's dimension cannot run
+        (called when the case is read, before meshing).
     """
 
     name: str
@@ -99,6 +105,7 @@ class Analysis:
     bodies: tuple[str, ...]
     parse: Callable[[Mapping[str, Any]], Any]
     run: Callable[[AnalysisInputs], AnalysisResult]
+    check: Callable[[Any, int], None] | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.bodies) - set(BODY_KINDS)

@@ -257,6 +257,8 @@ def parse_case(
     if kind_of_body not in analysis.bodies:
         raise ValueError(f"[analysis] type='{analysis.name}' runs on {' or '.join(analysis.bodies)} geometries; "
                          f"[geometry] kind='{kind}' builds a {kind_of_body}")
+    if analysis.check is not None:
+        analysis.check(settings, geometry.box.dim)
 
     solver_table = dict(data.get("solver", {}))
     _check_keys("[solver]", solver_table, _SOLVER_KEYS)

@@ -43,6 +43,11 @@ def is_up_to_date(case: Case, directory: str | Path) -> bool:
     )
 
 
+def _run_key(case: Case) -> str:
+    """What a run's checkpoints must match: its inputs and the code that computes them."""
+    return f"{case.digest}:{code_version()['source_sha256']}"
+
+
 def resolve_materials(case: Case, directory: Path, comm: MPI.Comm, force: bool = False) -> dict[str, Material]:
     """The case's materials, running (or reusing) every lower-scale case into ``directory/lower_scales``."""
     resolved = {}
@@ -101,7 +106,7 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
     log.info("%s: %s analysis, P%d, %d ranks", case.name, case.analysis.name, case.degree, comm.size)
     result = case.analysis.run(AnalysisInputs(body=body, materials=materials, degree=case.degree, solver=case.solver,
                                               settings=case.settings, local_fields=case.local_fields,
-                                              directory=directory))
+                                              directory=directory, run_key=_run_key(case)))
     cells = {"phase": owned_phase_tags(body), **result.cell_fields}
     orientations = getattr(body, "cell_orientations", None)
     if orientations is not None:

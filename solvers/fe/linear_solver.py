@@ -111,8 +111,8 @@ class SolverOptions:
         """True for a direct factorisation (``preonly``)."""
         return self.method == "mumps"
 
-    def petsc(self) -> dict[str, str | int | float]:
-        """PETSc options for this choice (without prefix)."""
+    def petsc(self, symmetric: bool = True) -> dict[str, str | int | float]:
+        """PETSc options for this choice (without prefix); a non-symmetric operator gets GMRES instead of CG."""
         if self.method == "mumps":
             options: dict[str, str | int | float] = {
                 "ksp_type": "preonly",
@@ -133,6 +133,11 @@ class SolverOptions:
                 "mg_levels_ksp_type": "chebyshev",
                 "mg_levels_pc_type": "jacobi",
             }
+            if not symmetric:
+                # Chebyshev smoothing assumes a real, positive spectrum; a non-symmetric tangent
+                # (non-associated flow) gets Gauss-Seidel sweeps, a stationary (linear) smoother.
+                options.update(ksp_type="gmres", ksp_gmres_restart=200, mg_levels_ksp_type="richardson",
+                               mg_levels_pc_type="sor", mg_levels_ksp_max_it=2)
         options.update(self.petsc_options)
         return options
 
@@ -184,9 +189,12 @@ class LinearSolver:
         match the null space attached to ``A``.
     label : str
         What the operator is, for error messages.
+    symmetric : bool
+        False for a non-symmetric operator (GMRES instead of CG).
     """
 
-    def __init__(self, A: PETSc.Mat, options: SolverOptions, null_space_dimension: int = 0, label: str = "") -> None:
+    def __init__(self, A: PETSc.Mat, options: SolverOptions, null_space_dimension: int = 0, label: str = "",
+                 symmetric: bool = True) -> None:
         self.prefix = f"amorfem_{next(_counter)}_"
         self.options = options
         self.A = A
@@ -195,17 +203,12 @@ class LinearSolver:
         if null_space_dimension and (self.null_space is None or len(self.null_space.getVecs()) != null_space_dimension):
             raise ValueError(f"{label or 'the operator'}: a null space of dimension {null_space_dimension} must be "
                              "attached to the matrix (A.setNullSpace)")
-        self._pinned: np.ndarray | None = None
-        operator = A
-        if options.is_direct and self.null_space is not None:
-            self._pinned = pinned_rows(self.null_space)
-            operator = A.duplicate(copy=True)
-            operator.zeroRowsColumns(self._pinned.astype(PETSc.IntType), diag=1.0)
-        self._operator = operator
+        self._pinned = pinned_rows(self.null_space) if options.is_direct and self.null_space is not None else None
+        self._operator = self._regular(A)
         self.ksp = PETSc.KSP().create(A.getComm())
-        self.ksp.setOperators(operator)
+        self.ksp.setOperators(self._operator)
         self.ksp.setOptionsPrefix(self.prefix)
-        petsc_options = options.petsc()
+        petsc_options = options.petsc(symmetric)
         self._keys = [f"{self.prefix}{key}" for key in petsc_options]
         db = PETSc.Options()
         for key, value in petsc_options.items():
@@ -214,11 +217,51 @@ class LinearSolver:
         self._work: PETSc.Vec | None = None
         self._A_norm: float | None = None
 
+    def _regular(self, A: PETSc.Mat) -> PETSc.Mat:
+        """``A`` itself, or for a direct solve of a singular ``A`` its copy with the null space pinned."""
+        if self._pinned is None:
+            return A
+        operator = A.duplicate(copy=True)
+        operator.zeroRowsColumns(self._pinned.astype(PETSc.IntType), diag=1.0)
+        return operator
+
+    def set_operator(self, A: PETSc.Mat, reuse_preconditioner: bool = False) -> None:
+        """Solve with a new operator of the same layout (a Newton tangent), set up again.
+
+        Parameters
+        ----------
+        A : petsc4py.PETSc.Mat
+            The new operator (its null space attached as for the first).
+        reuse_preconditioner : bool
+            Keep the preconditioner built for an earlier operator (iterative methods only: the
+            Krylov method then converges on ``A`` with a preconditioner of a nearby operator).
+        """
+        if self._operator is not self.A:
+            self._operator.destroy()
+        self.A = A
+        self._A_norm = None
+        self._operator = self._regular(A)
+        reuse = reuse_preconditioner and not self.options.is_direct
+        self.ksp.getPC().setReusePreconditioner(reuse)
+        self.ksp.setOperators(self._operator)
+        if not reuse:
+            self.setup()
+
+    def set_tolerance(self, rtol: float) -> None:
+        """Relative tolerance of the next iterative solves (a Newton forcing term); direct solves ignore it."""
+        if not self.options.is_direct:
+            self.ksp.setTolerances(rtol=rtol)
+
+    def warm_start(self, enabled: bool) -> None:
+        """Start each Krylov solve from the vector passed in (a previous solution) instead of zero."""
+        if not self.options.is_direct:
+            self.ksp.setInitialGuessNonzero(enabled)
+
     def setup(self) -> None:
         """Build the preconditioner (AMG hierarchy or factorisation) and check a factorisation.
 
-        The options stay in PETSc's database until here: the multigrid levels read theirs
-        (``mg_levels_*``) only when the hierarchy is built.
+        The options stay in PETSc's database until :meth:`destroy`: the multigrid levels read
+        theirs (``mg_levels_*``) whenever a hierarchy is built, which a new operator does again.
 
         Raises
         ------
@@ -233,10 +276,6 @@ class LinearSolver:
         except PETSc.Error as exc:
             raise SolverDivergedError(f"setting up the {self.options.method} solver for {self.label or 'the operator'} "
                                       f"failed: {exc}") from exc
-        finally:
-            db = PETSc.Options()
-            for key in self._keys:
-                db.delValue(key)
         if self.options.is_direct:
             self._check_factorisation()
 
@@ -311,7 +350,10 @@ class LinearSolver:
             )
 
     def destroy(self) -> None:
-        """Free the KSP, the pinned copy of the operator and work vectors."""
+        """Free the KSP, the pinned copy of the operator and work vectors, and this solver's options."""
+        db = PETSc.Options()
+        for key in self._keys:
+            db.delValue(key)
         self.ksp.destroy()
         if self._operator is not self.A:
             self._operator.destroy()

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from solvers.micromechanics.materials import Material, anisotropic, isotropic, stiffness_from_constants
+from solvers.micromechanics.plasticity import plasticity_from_spec
 
 __all__ = ["LIBRARY", "known_materials", "library_material", "material_from_spec"]
 
@@ -62,6 +64,11 @@ LIBRARY: dict[str, dict[str, Any]] = {
         # 3.11 g/cm^3 for a 50 nm ALD film (Rontu et al., Acta Mater. (2018), bulge test).
         "density": 3.11,
         "source": "E: Berdova et al., Acta Mater. 66 (2014) 370; density: Rontu et al. (2018); nu estimate",
+        # Dense amorphous alumina flows plastically at room temperature without fracture (films
+        # to 100 % elongation, Frankberg et al., Science 366 (2019) 864; micropillars to 50 %,
+        # Adv. Mater. 35 (2023) 2303142). The flow stress here is an estimate.
+        "plasticity": {"model": "von_mises", "yield_stress": 3.0,
+                       "source": "estimate; room-temperature plasticity: Frankberg et al., Science 366 (2019) 864"},
     },
     "amorphous_ZrO2": {
         # estimate: no direct measurement in our references. Amorphous oxides keep ~60-80 % of
@@ -73,6 +80,9 @@ LIBRARY: dict[str, dict[str, Any]] = {
         # Solid Films 594 (2015) 172).
         "density": 5.6,
         "source": "estimate (see solvers/material_library.py)",
+        # estimate: no room-temperature yield data in our references (amorphous ZrO2-Al2O3 flows
+        # at 0.36 GPa at 600-700 C, Gandhi & Jayaram, Acta Mater. 51 (2003) 1641).
+        "plasticity": {"model": "von_mises", "yield_stress": 2.5, "source": "estimate"},
     },
     "Zr_metallic_glass": {
         # Zr55Al20Co20Cu5 bulk glassy alloy: E = 92 GPa, tensile strength 1.96 GPa
@@ -83,6 +93,12 @@ LIBRARY: dict[str, dict[str, Any]] = {
         # estimate from the composition with ideal mixing of elemental molar volumes.
         "density": 6.3,
         "source": "E: Wada et al., Mater. Trans. 44 (2003) 1839 (Zr55Al20Co20Cu5); nu, density estimates",
+        # Tensile strength 1.96 GPa (Wada et al. 2003); compressive strength ~24 % above tensile
+        # (REFERENCES.md: pressure sensitivity of Zr-based glasses). No work hardening (perfect
+        # plasticity); the dilatancy of the flow is an estimate.
+        "plasticity": {"model": "drucker_prager", "tensile_yield": 1.96, "compressive_yield": 2.43, "dilatancy": 0.5,
+                       "source": "sigma_t: Wada et al., Mater. Trans. 44 (2003) 1839; sigma_c = 1.24 sigma_t; "
+                                 "dilatancy estimate"},
     },
     "MgCuY_metallic_glass": {
         # Mg-Cu-Y(Gd, Tb) bulk metallic glasses, the amorphous shells of dual-phase Mg alloys
@@ -93,6 +109,11 @@ LIBRARY: dict[str, dict[str, Any]] = {
         "nu": 0.31,
         "density": 3.3,
         "source": "estimates for Mg65Cu25Y10-type glass (Mg-based range in Wang, Prog. Mater. Sci. 57 (2012) 487)",
+        # estimate: monolithic Mg-Cu-(Zn)-Y glasses fail in compression near 0.83 GPa (their
+        # particle composites reach ~1 GPa, 1.2 times more); the tensile value assumes the
+        # Zr-based asymmetry (1.24).
+        "plasticity": {"model": "drucker_prager", "tensile_yield": 0.67, "compressive_yield": 0.83, "dilatancy": 0.5,
+                       "source": "estimate (compressive strength of monolithic Mg65Cu20Zn5Y10 glass, ~0.83 GPa)"},
     },
     "graphene_oxide": {
         # Monolayer GO, effective E = 207.6 GPa for a 0.7 nm thickness
@@ -103,6 +124,9 @@ LIBRARY: dict[str, dict[str, Any]] = {
         # estimate: GO density 1.8-2.2 g/cm^3.
         "density": 1.9,
         "source": "E: Suk et al., ACS Nano 4 (2010) 6557; nu, density estimates",
+        # estimate: GO sheets are brittle; this caps the in-plane stress at a strength of the
+        # order reported for monolayer GO (tens of GPa) rather than describing flow.
+        "plasticity": {"model": "von_mises", "yield_stress": 20.0, "source": "estimate (a strength cap; GO is brittle)"},
     },
     "PVA": {
         # estimate for dry, glassy poly(vinyl alcohol); the modulus falls steeply with humidity
@@ -112,6 +136,10 @@ LIBRARY: dict[str, dict[str, Any]] = {
         # NETZSCH polymer data sheet, PVAL: 1.21 g/cm^3.
         "density": 1.21,
         "source": "E, nu estimates (dry PVA); density NETZSCH PVAL data sheet",
+        # estimates for dry glassy PVA: tensile yield ~70 MPa, compression ~30 % higher (typical
+        # pressure sensitivity of glassy polymers), mild hardening.
+        "plasticity": {"model": "drucker_prager", "tensile_yield": 0.07, "compressive_yield": 0.09, "dilatancy": 0.5,
+                       "hardening_modulus": 0.1, "source": "estimates (dry glassy PVA)"},
     },
     "nacre_protein": {
         # Organic matrix of nacre: shear modulus 1.25-1.45 GPa from MD of Perlucin and Lustrin A
@@ -122,6 +150,10 @@ LIBRARY: dict[str, dict[str, Any]] = {
         # typical protein density 1.35 g/cm^3.
         "density": 1.35,
         "source": "G: Raj et al., J. Compos. Sci. 4 (2020) 35 (MD); nu, density estimates",
+        # estimate: shear yield 25 MPa, the order of the interface shear strengths inferred for
+        # tablet sliding in nacre (tens of MPa), with hardening (tablet waviness, asperities).
+        "plasticity": {"model": "von_mises", "yield_stress": 0.0433, "hardening_modulus": 0.3,
+                       "source": "estimate (shear yield 25 MPa, nacre interface strengths of tens of MPa)"},
     },
 }
 
@@ -132,7 +164,7 @@ def known_materials() -> list[str]:
 
 
 def library_material(name: str, euler_deg: list[float] | None = None) -> Material:
-    """A shipped material by name.
+    """A shipped material by name, with its yield data where the library has them.
 
     Parameters
     ----------
@@ -153,12 +185,13 @@ def library_material(name: str, euler_deg: list[float] | None = None) -> Materia
     if "E" in entry:
         if euler_deg is not None:
             raise ValueError(f"material '{name}' is isotropic; an orientation (euler_deg) has no meaning for it")
-        return isotropic(entry["E"], entry["nu"], entry["density"], name=name, source=entry["source"])
+        plasticity = plasticity_from_spec(entry["plasticity"], name) if "plasticity" in entry else None
+        return isotropic(entry["E"], entry["nu"], entry["density"], name=name, source=entry["source"], plasticity=plasticity)
     C = stiffness_from_constants(entry["constants"], entry["symmetry"])
     return anisotropic(C, entry["density"], euler_deg=euler_deg, name=name, source=entry["source"])
 
 
-_INLINE_KEYS = {"name", "E", "nu", "density", "C", "euler_deg", "source"}
+_INLINE_KEYS = {"name", "E", "nu", "density", "C", "euler_deg", "source", "plasticity"}
 
 
 def material_from_spec(spec: str | Mapping[str, Any], label: str = "material") -> Material:
@@ -170,7 +203,9 @@ def material_from_spec(spec: str | Mapping[str, Any], label: str = "material") -
         A library name (``"aragonite"``); a library crystal turned to an orientation
         (``{name = "aragonite", euler_deg = [0, 90, 0]}``); an inline isotropic material
         (``{E = 70, nu = 0.2, density = 2.5}``, GPa and g/cm^3); or an inline crystal
-        (``{C = [[...6x6...]], density = 3.0, euler_deg = [...]}``).
+        (``{C = [[...6x6...]], density = 3.0, euler_deg = [...]}``). An isotropic material may
+        carry ``plasticity = {model = "von_mises" | "drucker_prager", ...}`` (GPa), which replaces
+        the library's yield data, or ``plasticity = false`` to keep the phase elastic.
     label : str
         Name of the phase, used in error messages and as the default material name.
 
@@ -185,6 +220,18 @@ def material_from_spec(spec: str | Mapping[str, Any], label: str = "material") -
     unknown = set(spec) - _INLINE_KEYS
     if unknown:
         raise ValueError(f"material of phase '{label}': unknown keys {sorted(unknown)}; allowed: {sorted(_INLINE_KEYS)}")
+    material = _elastic_from_spec(spec, label)
+    if "plasticity" not in spec:
+        return material
+    plasticity = spec["plasticity"]
+    if plasticity is False:
+        return replace(material, plasticity=None)
+    if not isinstance(plasticity, Mapping):
+        raise ValueError(f"material of phase '{label}': plasticity={plasticity!r} must be a table (model = ...) or false")
+    return replace(material, plasticity=plasticity_from_spec(plasticity, label))
+
+
+def _elastic_from_spec(spec: Mapping[str, Any], label: str) -> Material:
     if "name" in spec and not ({"E", "nu", "C"} & set(spec)):
         return library_material(spec["name"], euler_deg=spec.get("euler_deg"))
     name = spec.get("name", label)

@@ -7,11 +7,12 @@ Voigt convention: see :mod:`solvers.micromechanics.voigt`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
+from solvers.micromechanics.plasticity import Plasticity
 from solvers.micromechanics.voigt import rotate_stiffness, rotation_from_euler
 
 __all__ = [
@@ -122,6 +123,9 @@ class Material:
         Young's modulus (GPa) and Poisson's ratio when the material is isotropic.
     source : str
         Where the numbers come from.
+    plasticity : VonMisesPlasticity or DruckerPragerPlasticity or None
+        Yield and hardening data (GPa), used by inelastic analyses (strength); isotropic
+        materials only. None: the phase stays elastic.
     """
 
     name: str
@@ -130,6 +134,7 @@ class Material:
     E: float | None = None
     nu: float | None = None
     source: str = "given inline"
+    plasticity: Plasticity | None = None
 
     def __post_init__(self) -> None:
         if np.shape(self.stiffness) != (6, 6):
@@ -137,6 +142,8 @@ class Material:
         C = checked_stiffness(self.stiffness, f"material '{self.name}': stiffness", symmetry_tolerance=1e-10)
         if not (np.isfinite(self.density) and self.density > 0):
             raise ValueError(f"material '{self.name}': density={self.density} g/cm^3 is not allowed; must be > 0")
+        if self.plasticity is not None and self.E is None:
+            raise ValueError(f"material '{self.name}': plasticity needs an isotropic material (E, nu); this one is anisotropic")
         C = C.copy()
         C.setflags(write=False)
         object.__setattr__(self, "stiffness", C)
@@ -160,14 +167,7 @@ class Material:
 
     def rotated(self, R: npt.ArrayLike) -> Material:
         """A new material turned by the rotation ``R`` (crystal to sample frame)."""
-        return Material(
-            name=self.name,
-            stiffness=rotate_stiffness(self.stiffness, R),
-            density=self.density,
-            E=self.E,
-            nu=self.nu,
-            source=self.source,
-        )
+        return replace(self, stiffness=rotate_stiffness(self.stiffness, R))
 
     def to_dict(self) -> dict:
         """JSON-ready description (GPa, g/cm^3)."""
@@ -175,10 +175,13 @@ class Material:
         if self.is_isotropic:
             out.update(E_GPa=self.E, nu=self.nu)
         out["C_GPa"] = self.stiffness.tolist()
+        if self.plasticity is not None:
+            out["plasticity"] = self.plasticity.to_dict()
         return out
 
 
-def isotropic(E: float, nu: float, density: float, name: str = "isotropic", source: str = "given inline") -> Material:
+def isotropic(E: float, nu: float, density: float, name: str = "isotropic", source: str = "given inline",
+              plasticity: Plasticity | None = None) -> Material:
     """An isotropic material.
 
     Parameters
@@ -191,6 +194,8 @@ def isotropic(E: float, nu: float, density: float, name: str = "isotropic", sour
         Mass density (g/cm^3), > 0.
     name, source : str
         Label and provenance.
+    plasticity : VonMisesPlasticity or DruckerPragerPlasticity, optional
+        Yield and hardening data (GPa).
 
     Returns
     -------
@@ -200,7 +205,8 @@ def isotropic(E: float, nu: float, density: float, name: str = "isotropic", sour
         raise ValueError(f"material '{name}': E={E} GPa is not allowed; must be > 0")
     if not (-1.0 < nu < 0.5):
         raise ValueError(f"material '{name}': nu={nu} is outside the allowed range (-1, 0.5)")
-    return Material(name=name, stiffness=isotropic_stiffness(E, nu), density=density, E=E, nu=nu, source=source)
+    return Material(name=name, stiffness=isotropic_stiffness(E, nu), density=density, E=E, nu=nu, source=source,
+                    plasticity=plasticity)
 
 
 def anisotropic(

@@ -1,0 +1,433 @@
+"""Newton for a periodic RVE of inelastic phases under mixed macroscopic control, condensed.
+
+Unknowns: the periodic fluctuation ``w`` and the free macroscopic strain components ``xi_F``
+(:class:`~solvers.fe.macro_control.MacroControl`); the controlled ones are set for the step.
+Residuals: ``R(v) = integral sigma(E + eps(w)) . eps(v)`` and the free stresses
+``g_k = d_k . <sigma> - target_k``. One Newton iteration (the monolithic Newton, condensed onto
+the small dense system of the free components, so that it stays quadratic):
+
+    K_t dw_R = -R,   K_t W_k = -B_k      (1 + n_free right-hand sides, one preconditioner)
+    S dxi_F = -g - B~ . dw_R / V,  S_jk = (d_j . <C_t> . d_k + B~_j . W_k / V)
+    dw = dw_R + sum_k dxi_k W_k
+
+with ``B_k = integral eps(v) . C_t . d_k``, ``B~_j = integral eps(v) . C_t^T . d_j`` (the
+tangent is not symmetric for non-associated flow) and ``<C_t>`` the volume average of the
+consistent tangent. Convergence: ``|R| <= force_tolerance |f_1| |E|`` (``f_1``: the largest
+elastic nodal-force vector of a unit macro strain on the unconstrained space) and
+``|g| <= stress_tolerance |Sigma|``. Macro averages are
+the quadrature sums of the residual's own rule, so they are exact for the discrete problem.
+Units: nm, GPa.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import ufl
+from mpi4py import MPI
+
+import meshing.fenicsx  # noqa: F401
+import dolfinx.fem.petsc
+from dolfinx import fem
+from petsc4py import PETSc
+
+from solvers.fe.body import owned_cell_volumes
+from solvers.fe.bordered import BorderedSystem
+from solvers.fe.connectivity import check_one_piece
+from solvers.fe.constitutive import ConstitutiveLaw
+from solvers.fe.kinematics import voigt_strain
+from solvers.fe.linear_solver import LinearSolver, SolverOptions
+from solvers.fe.macro_control import MacroControl
+from solvers.fe.periodic import periodic_space
+from solvers.fe.quadrature import QuadratureLaws, quadrature_degree
+from solvers.micromechanics.voigt import tensor_from_voigt
+
+__all__ = ["NewtonSettings", "NewtonReport", "MacroStrainProblem"]
+
+log = logging.getLogger("amorfem.solvers")
+
+
+@dataclass(frozen=True)
+class NewtonSettings:
+    """Tolerances of the condensed Newton.
+
+    Parameters
+    ----------
+    max_iterations : int
+        Iterations before a step is declared not converged (and cut), > 0.
+    force_tolerance : float
+        ``|R| <= force_tolerance |f_1| |E|``, in (0, 1).
+    stress_tolerance : float
+        ``|d_k . Sigma - target_k| <= stress_tolerance max(|Sigma|, ...)``, in (0, 1).
+    """
+
+    max_iterations: int = 12
+    force_tolerance: float = 1e-9
+    stress_tolerance: float = 1e-9
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.max_iterations, int) and self.max_iterations > 0):
+            raise ValueError(f"newton max_iterations={self.max_iterations!r} must be a positive integer")
+        for name in ("force_tolerance", "stress_tolerance"):
+            if not 0 < getattr(self, name) < 1:
+                raise ValueError(f"newton {name}={getattr(self, name)} is outside the allowed range (0, 1)")
+
+
+@dataclass
+class NewtonReport:
+    """How a step's Newton went."""
+
+    converged: bool
+    iterations: int
+    krylov: list[int] = field(default_factory=list)
+    residuals: list[float] = field(default_factory=list)
+    stress_residuals: list[float] = field(default_factory=list)
+    reason: str = ""
+    seconds: dict[str, float] = field(default_factory=lambda: {"constitutive": 0.0, "assembly": 0.0, "solve": 0.0})
+
+
+class MacroStrainProblem:
+    """A periodic RVE of phases with constitutive laws, driven by a mixed macroscopic control.
+
+    Parameters
+    ----------
+    rve : RVE
+        Periodic cell (nm).
+    laws : mapping of str to ConstitutiveLaw
+        Law of every phase.
+    control : MacroControl
+    degree : int
+        Lagrange degree of the displacement.
+    solver : SolverOptions
+        Linear solver of the Newton steps (CG/GMRES + GAMG, or MUMPS).
+    newton : NewtonSettings
+    """
+
+    def __init__(self, rve, laws: Mapping[str, ConstitutiveLaw], control: MacroControl, degree: int = 1,
+                 solver: SolverOptions | None = None, newton: NewtonSettings | None = None) -> None:
+        if control.dim != rve.dim:
+            raise ValueError(f"the control is {control.dim}D but the RVE is {rve.dim}D")
+        self.rve, self.control, self.degree = rve, control, degree
+        self.newton = newton or NewtonSettings()
+        self.solver_options = solver or SolverOptions(rtol=1e-10)
+        mesh, comm = rve.mesh, rve.comm
+        self.comm = comm
+        V = fem.functionspace(mesh, ("Lagrange", degree, (rve.dim,)))
+        self.parent = V
+        self.periodic = periodic_space(V, rve.box)
+        W = self.periodic.space
+        check_one_piece(rve, W)
+        self.laws = QuadratureLaws(rve, laws, quadrature_degree(degree))
+        self.symmetric = all(_associated(law) for law in laws.values())
+        self.E = fem.Constant(mesh, np.zeros(6))
+        self.w = fem.Function(W, name="fluctuation")
+        self._strain = self.laws.strain_expression(self.E + voigt_strain(self.w))
+        dx = self.laws.dx
+        v, du = ufl.TestFunction(W), ufl.TrialFunction(W)
+        self._direction = fem.Constant(mesh, np.zeros(6))
+        self._residual = fem.form(ufl.dot(self.laws.stress, voigt_strain(v)) * dx)
+        self._tangent = fem.form(ufl.dot(ufl.dot(self.laws.tangent, voigt_strain(du)), voigt_strain(v)) * dx)
+        self._coupling = fem.form(ufl.dot(ufl.dot(self.laws.tangent, self._direction), voigt_strain(v)) * dx)
+        self._coupling_transposed = fem.form(ufl.dot(ufl.dot(ufl.transpose(self.laws.tangent), self._direction),
+                                                     voigt_strain(v)) * dx)
+        self.xi = np.zeros(6)
+        self._committed = (self.w.x.array.copy(), self.xi.copy())
+        self._modes = self.periodic.translations()
+        self._near = self.periodic.near_null_modes()
+        self.A = dolfinx.fem.petsc.create_matrix(self._tangent)
+        self._linear: LinearSolver | None = None
+        self._border: BorderedSystem | None = None
+        num_owned = mesh.topology.index_map(rve.dim).size_local
+        self._owned_dofs = self.laws.stress.function_space.dofmap.list[:num_owned]
+        w_q = self.laws.weights / self.laws.weights.sum()
+        self._point_volumes = owned_cell_volumes(mesh)[:, None] * w_q[None, :]        # (owned cells, points)
+        self.load_scale = self._elastic_load_scale()
+        self._solutions: list[PETSc.Vec] = []
+
+    # -- averages over the RVE (quadrature sums, owned cells) -------------------------------------
+
+    def _average(self, values: np.ndarray) -> np.ndarray:
+        """Volume average of quadrature values ``(points total, ...)`` of the stress space layout."""
+        per_point = values.reshape(-1, *values.shape[1:])[self._owned_dofs]           # (cells, points, ...)
+        local = np.einsum("cq,cq...->...", self._point_volumes, per_point)
+        return self.comm.allreduce(local, op=MPI.SUM) / self.rve.volume
+
+    def macro_stress(self) -> np.ndarray:
+        """Volume-average Voigt stress of the current state (GPa)."""
+        return self._average(self.laws.stress.x.array.reshape(-1, 6))
+
+    def macro_tangent(self) -> np.ndarray:
+        """Volume average of the consistent tangent (GPa), 6x6."""
+        return self._average(self.laws.tangent.x.array.reshape(-1, 6, 6))
+
+    def state_average(self, name: str) -> float:
+        """Volume average of a scalar state variable of the trial state (0 where a law has none)."""
+        total = 0.0
+        for group in self.laws.groups:
+            values = group.trial.get(name)
+            if values is None or not group.cells.size:
+                continue
+            per_cell = values.reshape(group.cells.size, -1)
+            owned = group.cells < self._point_volumes.shape[0]
+            total += float(np.sum(self._point_volumes[group.cells[owned]] * per_cell[owned]))
+        return self.comm.allreduce(total, op=MPI.SUM) / self.rve.volume
+
+    def elastic_energy(self) -> float:
+        """Volume average of the elastic energy density ``sigma . S . sigma / 2`` of the current state (GPa)."""
+        stress = self.laws.stress.x.array.reshape(-1, 6)
+        total = 0.0
+        for group in self.laws.groups:
+            if not group.cells.size:
+                continue
+            owned = group.cells[group.cells < self._point_volumes.shape[0]]
+            s = stress[self.laws.stress.function_space.dofmap.list[owned]]            # (cells, points, 6)
+            compliance = np.linalg.inv(group.law.elastic_stiffness())
+            density = 0.5 * np.einsum("cqi,ij,cqj->cq", s, compliance, s)
+            total += float(np.sum(self._point_volumes[owned] * density))
+        return self.comm.allreduce(total, op=MPI.SUM) / self.rve.volume
+
+    # -- assembly -----------------------------------------------------------------------------------
+
+    def _evaluate(self) -> None:
+        self.E.value[:] = self.control.strain(self.xi)
+        self.w.x.scatter_forward()
+        self.laws.update(self._strain)
+
+    def _assemble_vector(self, form: fem.Form) -> PETSc.Vec:
+        b = dolfinx.fem.petsc.assemble_vector(form)
+        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        return b
+
+    def _elastic_load_scale(self) -> float:
+        """Largest norm of the nodal forces of a unit macro strain on the elastic phases.
+
+        Taken on the unconstrained space, where they are the tractions on the cell's faces (on
+        the periodic space they cancel for a homogeneous cell), so the scale never vanishes.
+        """
+        self.xi[:] = 0.0
+        self._evaluate()
+        v = ufl.TestFunction(self.parent)
+        forces = fem.form(ufl.dot(ufl.dot(self.laws.tangent, self._direction), voigt_strain(v)) * self.laws.dx)
+        largest = 0.0
+        for k in self.control.active:
+            self._direction.value[:] = self.control.basis[:, k]
+            b = self._assemble_vector(forces)
+            largest = max(largest, b.norm())
+            b.destroy()
+        self.laws.restore()
+        return largest
+
+    def _assemble_tangent(self) -> None:
+        self.A.zeroEntries()
+        dolfinx.fem.petsc.assemble_matrix(self.A, self._tangent)
+        self.A.assemble()
+        self.A.setNullSpace(PETSc.NullSpace().create(vectors=self._modes, comm=self.comm))
+        self.A.setNearNullSpace(PETSc.NullSpace().create(vectors=self._near, comm=self.comm))
+
+    def _solver(self, first_of_step: bool) -> LinearSolver:
+        if self._linear is None:
+            self._linear = LinearSolver(self.A, self.solver_options, null_space_dimension=len(self._modes),
+                                        label="the RVE tangent", symmetric=self.symmetric)
+            self._linear.setup()
+            self._linear.warm_start(True)
+        else:
+            self._linear.set_operator(self.A, reuse_preconditioner=not first_of_step)
+        return self._linear
+
+    # -- Newton -------------------------------------------------------------------------------------
+
+    def converged_stress(self, stress: np.ndarray) -> float:
+        """The largest free-stress error of a lab macro stress against the targets (GPa)."""
+        frame = self.control.frame_stress(stress)
+        free = list(self.control.free)
+        return float(np.abs(frame[free] - self.control.target_vector()).max()) if free else 0.0
+
+    def solve(self, controlled: np.ndarray) -> NewtonReport:
+        """Newton from the current state with the controlled frame strains set to ``controlled``.
+
+        The state is left at the last iterate (``commit`` or ``restore`` it).
+        """
+        control = self.control
+        free = list(control.free)
+        self.xi[list(control.controlled)] = controlled
+        report = NewtonReport(converged=False, iterations=0)
+        targets = control.target_vector()
+        volume = self.rve.volume
+        D = control.basis
+        for iteration in range(self.newton.max_iterations + 1):
+            start = MPI.Wtime()
+            try:
+                self._evaluate()
+            except (RuntimeError, FloatingPointError) as exc:
+                report.reason = f"constitutive update failed: {exc}"
+                return report
+            report.seconds["constitutive"] += MPI.Wtime() - start
+            start = MPI.Wtime()
+            R = self._assemble_vector(self._residual)
+            stress = self.macro_stress()
+            report.seconds["assembly"] += MPI.Wtime() - start
+            g = control.frame_stress(stress)[free] - targets if free else np.zeros(0)
+            r_norm = R.norm()
+            E_norm = float(np.abs(self.E.value).max())
+            force_ok = r_norm <= self.newton.force_tolerance * self.load_scale * max(E_norm, 1e-12)
+            stress_scale = max(float(np.abs(stress).max()), 1e-12)
+            stress_ok = (not free) or np.abs(g).max() <= self.newton.stress_tolerance * stress_scale
+            report.residuals.append(r_norm)
+            report.stress_residuals.append(float(np.abs(g).max()) if free else 0.0)
+            if not np.isfinite(r_norm) or not np.all(np.isfinite(stress)):
+                R.destroy()
+                report.reason = "non-finite residual"
+                return report
+            if force_ok and stress_ok:
+                R.destroy()
+                report.converged = True
+                report.iterations = iteration
+                return report
+            if iteration == self.newton.max_iterations:
+                R.destroy()
+                report.reason = (f"no convergence in {iteration} iterations (residual {r_norm:.3e}, "
+                                 f"free stress {report.stress_residuals[-1]:.3e} GPa)")
+                report.iterations = iteration
+                return report
+            start = MPI.Wtime()
+            self._assemble_tangent()
+            couplings, transposed = [], []
+            for k in free:
+                self._direction.value[:] = D[:, k]
+                couplings.append(self._assemble_vector(self._coupling))
+                transposed.append(couplings[-1] if self.symmetric else self._assemble_vector(self._coupling_transposed))
+            C_avg = self.macro_tangent()
+            report.seconds["assembly"] += MPI.Wtime() - start
+            start = MPI.Wtime()
+            rtol = self._forcing(report.residuals)
+            if self.solver_options.is_direct:
+                dw, d_xi, krylov = self._condensed(R, g, couplings, transposed, C_avg, first_of_step=iteration == 0)
+            else:
+                dw, d_xi, krylov = self._bordered(R, g, couplings, transposed, C_avg, rtol, first_of_step=iteration == 0)
+            report.krylov.append(krylov)
+            report.seconds["solve"] += MPI.Wtime() - start
+            self.w.x.petsc_vec.axpy(1.0, dw)
+            self.xi[free] += d_xi
+            dw.destroy()
+            R.destroy()
+            for vec in {id(v): v for v in couplings + transposed}.values():
+                vec.destroy()
+        return report
+
+    def _condensed(self, R, g, couplings, transposed, C_avg, first_of_step: bool) -> tuple[PETSc.Vec, np.ndarray, int]:
+        """Direct solver: 1 + n_free solves with one factorisation, then the dense Schur system."""
+        free, D, volume = list(self.control.free), self.control.basis, self.rve.volume
+        linear = self._solver(first_of_step)
+        solutions = self._solution_vectors(1 + len(free))
+        R.scale(-1.0)
+        linear.solve(R, solutions[0], label="Newton residual")
+        R.scale(-1.0)
+        for k, B in enumerate(couplings):
+            B.scale(-1.0)
+            linear.solve(B, solutions[1 + k], label=f"Newton free component {self.control.labels[free[k]]}")
+            B.scale(-1.0)
+        d_xi = np.zeros(0)
+        if free:
+            S = np.array([[D[:, j] @ C_avg @ D[:, k] + transposed[a].dot(solutions[1 + b]) / volume
+                           for b, k in enumerate(free)] for a, j in enumerate(free)])
+            rhs = -g - np.array([transposed[a].dot(solutions[0]) / volume for a in range(len(free))])
+            d_xi = np.linalg.solve(S, rhs)
+        dw = solutions[0].copy()
+        for b, value in enumerate(d_xi):
+            dw.axpy(value, solutions[1 + b])
+        return dw, d_xi, 1 + len(free)
+
+    def _bordered(self, R, g, couplings, transposed, C_avg, rtol: float, first_of_step: bool) -> tuple[PETSc.Vec, np.ndarray, int]:
+        """Iterative solver: one GMRES solve of the bordered system (:mod:`solvers.fe.bordered`)."""
+        free, D, volume = list(self.control.free), self.control.basis, self.rve.volume
+        block = np.array([[volume * D[:, j] @ C_avg @ D[:, k] for k in free] for j in free]).reshape(len(free), len(free))
+        if self._border is None:
+            self._border = BorderedSystem(self.A, len(free), self.solver_options, symmetric=self.symmetric)
+            first_of_step = True
+        self._border.update(self.A, couplings, transposed, block, rebuild=first_of_step)
+        iterations = self._border.refresh_schur(rtol=1e-3) if first_of_step and free else 0
+        # No need to solve beyond what Newton's own tolerance asks of the residual.
+        target = self.newton.force_tolerance * self.load_scale * max(float(np.abs(self.E.value).max()), 1e-12)
+        R.scale(-1.0)
+        dw, d_xi, solve_iterations = self._border.solve(R, -volume * g, rtol, label="Newton step", atol=0.3 * target,
+                                                        enough=target)
+        R.scale(-1.0)
+        return dw, d_xi, iterations + solve_iterations
+
+    def _forcing(self, residuals: list[float]) -> float:
+        """Relative tolerance of the linear solves of this iteration (Eisenstat-Walker, choice 2).
+
+        Loose while the residual is large, tight as it falls (``0.9 (|R_k| / |R_k-1|)^2``,
+        within [the solver's own rtol, 1e-3]), so that Newton keeps its quadratic rate near the
+        solution without solving the early corrections to full accuracy. A direct solver
+        ignores it.
+        """
+        floor = self.solver_options.rtol
+        if len(residuals) < 2 or residuals[-2] == 0:
+            return max(floor, 1e-3) if len(residuals) < 2 else floor
+        return float(np.clip(0.9 * (residuals[-1] / residuals[-2]) ** 2, floor, 1e-3))
+
+    def _solution_vectors(self, count: int) -> list[PETSc.Vec]:
+        """Kept between iterations: the previous solutions are the Krylov initial guesses."""
+        while len(self._solutions) < count:
+            self._solutions.append(self.A.createVecRight())
+        for v in self._solutions[count:]:
+            v.destroy()
+        del self._solutions[count:]
+        self._solutions[0].zeroEntries()  # the residual correction starts from zero at every iteration
+        return self._solutions
+
+    def commit(self) -> None:
+        """Accept the current state (end of a converged step)."""
+        self.laws.commit()
+        self._committed = (self.w.x.array.copy(), self.xi.copy())
+
+    def restore(self) -> None:
+        """Go back to the last committed state (a step that is cut)."""
+        self.laws.restore()
+        self.w.x.array[:] = self._committed[0]
+        self.xi[:] = self._committed[1]
+
+    def predict(self, previous: tuple[np.ndarray, np.ndarray] | None, ratio: float) -> None:
+        """Extrapolate the unknowns linearly from the last committed step (``ratio`` = new step / last step)."""
+        if previous is None or ratio <= 0:
+            return
+        w_prev, xi_prev = previous
+        w_now, xi_now = self._committed
+        self.w.x.array[:] = w_now + ratio * (w_now - w_prev)
+        free = list(self.control.free)
+        self.xi[free] = xi_now[free] + ratio * (xi_now[free] - xi_prev[free])
+
+    @property
+    def committed(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the committed fluctuation (local array) and frame strains."""
+        return self._committed[0].copy(), self._committed[1].copy()
+
+    def displacement(self) -> fem.Function:
+        """The total displacement ``E.x + w`` of the committed state on the parent space (nm)."""
+        w = self.periodic.prolong(self.w, fem.Function(self.parent))
+        dim = self.rve.dim
+        tensor = tensor_from_voigt(self.control.strain(self._committed[1]), engineering=True)[:dim, :dim]
+        x = self.parent.tabulate_dof_coordinates()[:, :dim]
+        u = fem.Function(self.parent, name="displacement")
+        u.x.array[:] = (x @ tensor.T).ravel() + w.x.array
+        return u
+
+    def destroy(self) -> None:
+        """Free PETSc objects."""
+        if self._linear is not None:
+            self._linear.destroy()
+        if self._border is not None:
+            self._border.destroy()
+        for v in self._solutions + self._modes + self._near:
+            v.destroy()
+        self.A.destroy()
+
+
+def _associated(law: ConstitutiveLaw) -> bool:
+    """True when the law's consistent tangent is symmetric (elastic, J2, associated Drucker-Prager)."""
+    data = getattr(getattr(law, "material", None), "plasticity", None)
+    return data is None or getattr(data, "dilatancy", 1.0) == 1.0
