@@ -12,9 +12,10 @@ the small dense system of the free components, so that it stays quadratic):
 
 with ``B_k = integral eps(v) . C_t . d_k``, ``B~_j = integral eps(v) . C_t^T . d_j`` (the
 tangent is not symmetric for non-associated flow) and ``<C_t>`` the volume average of the
-consistent tangent. Convergence: ``|R| <= force_tolerance |f_1| |E|`` (``f_1``: the largest
-elastic nodal-force vector of a unit macro strain on the unconstrained space) and
-``|g| <= stress_tolerance |Sigma|``. Macro averages are
+consistent tangent. Convergence: ``|R| <= force_tolerance F`` with ``F`` the larger of the
+nodal forces of the current stress on the unconstrained space and ``|f_1| |E|`` (``f_1``: the
+largest elastic nodal-force vector of a unit macro strain), and ``|g| <= stress_tolerance |Sigma|``.
+A linear solve that fails ends the iteration as not converged, so that the step is cut. Macro averages are
 the quadrature sums of the residual's own rule, so they are exact for the discrete problem.
 Units: nm, GPa.
 """
@@ -39,7 +40,7 @@ from solvers.fe.bordered import BorderedSystem
 from solvers.fe.connectivity import check_one_piece
 from solvers.fe.constitutive import ConstitutiveLaw
 from solvers.fe.kinematics import voigt_strain
-from solvers.fe.linear_solver import LinearSolver, SolverOptions
+from solvers.fe.linear_solver import LinearSolver, SolverDivergedError, SolverOptions
 from solvers.fe.macro_control import MacroControl
 from solvers.fe.periodic import periodic_space
 from solvers.fe.quadrature import QuadratureLaws, quadrature_degree
@@ -133,6 +134,9 @@ class MacroStrainProblem:
         self._coupling = fem.form(ufl.dot(ufl.dot(self.laws.tangent, self._direction), voigt_strain(v)) * dx)
         self._coupling_transposed = fem.form(ufl.dot(ufl.dot(ufl.transpose(self.laws.tangent), self._direction),
                                                      voigt_strain(v)) * dx)
+        # The nodal forces of the current stress on the unconstrained space: their size is the
+        # scale of the equilibrium residual (residual stresses included, after unloading too).
+        self._forces = fem.form(ufl.dot(self.laws.stress, voigt_strain(ufl.TestFunction(V))) * dx)
         self.xi = np.zeros(6)
         self._committed = (self.w.x.array.copy(), self.xi.copy())
         self._modes = self.periodic.translations()
@@ -200,6 +204,13 @@ class MacroStrainProblem:
         b = dolfinx.fem.petsc.assemble_vector(form)
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         return b
+
+    def _force_scale(self) -> float:
+        """Scale of the equilibrium residual: the nodal forces of the current stress, or of the macro strain."""
+        forces = self._assemble_vector(self._forces)
+        scale = max(forces.norm(), self.load_scale * float(np.abs(self.E.value).max()), 1e-300)
+        forces.destroy()
+        return scale
 
     def _elastic_load_scale(self) -> float:
         """Largest norm of the nodal forces of a unit macro strain on the elastic phases.
@@ -271,8 +282,7 @@ class MacroStrainProblem:
             report.seconds["assembly"] += MPI.Wtime() - start
             g = control.frame_stress(stress)[free] - targets if free else np.zeros(0)
             r_norm = R.norm()
-            E_norm = float(np.abs(self.E.value).max())
-            force_ok = r_norm <= self.newton.force_tolerance * self.load_scale * max(E_norm, 1e-12)
+            force_ok = r_norm <= self.newton.force_tolerance * self._force_scale()
             stress_scale = max(float(np.abs(stress).max()), 1e-12)
             stress_ok = (not free) or np.abs(g).max() <= self.newton.stress_tolerance * stress_scale
             report.residuals.append(r_norm)
@@ -303,18 +313,24 @@ class MacroStrainProblem:
             report.seconds["assembly"] += MPI.Wtime() - start
             start = MPI.Wtime()
             rtol = self._forcing(report.residuals)
-            if self.solver_options.is_direct:
-                dw, d_xi, krylov = self._condensed(R, g, couplings, transposed, C_avg, first_of_step=iteration == 0)
-            else:
-                dw, d_xi, krylov = self._bordered(R, g, couplings, transposed, C_avg, rtol, first_of_step=iteration == 0)
+            try:
+                if self.solver_options.is_direct:
+                    dw, d_xi, krylov = self._condensed(R, g, couplings, transposed, C_avg, first_of_step=iteration == 0)
+                else:
+                    dw, d_xi, krylov = self._bordered(R, g, couplings, transposed, C_avg, rtol, first_of_step=iteration == 0)
+            except SolverDivergedError as exc:  # the step is cut and tried again smaller
+                report.reason = str(exc)
+                report.iterations = iteration
+                return report
+            finally:
+                R.destroy()
+                for vec in {id(v): v for v in couplings + transposed}.values():
+                    vec.destroy()
             report.krylov.append(krylov)
             report.seconds["solve"] += MPI.Wtime() - start
             self.w.x.petsc_vec.axpy(1.0, dw)
             self.xi[free] += d_xi
             dw.destroy()
-            R.destroy()
-            for vec in {id(v): v for v in couplings + transposed}.values():
-                vec.destroy()
         return report
 
     def _condensed(self, R, g, couplings, transposed, C_avg, first_of_step: bool) -> tuple[PETSc.Vec, np.ndarray, int]:
@@ -350,7 +366,7 @@ class MacroStrainProblem:
         self._border.update(self.A, couplings, transposed, block, rebuild=first_of_step)
         iterations = self._border.refresh_schur(rtol=1e-3) if first_of_step and free else 0
         # No need to solve beyond what Newton's own tolerance asks of the residual.
-        target = self.newton.force_tolerance * self.load_scale * max(float(np.abs(self.E.value).max()), 1e-12)
+        target = self.newton.force_tolerance * self._force_scale()
         R.scale(-1.0)
         dw, d_xi, solve_iterations = self._border.solve(R, -volume * g, rtol, label="Newton step", atol=0.3 * target,
                                                         enough=target)

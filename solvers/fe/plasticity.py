@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -58,14 +59,18 @@ def _isotropic(material: Material) -> tuple[float, float, np.ndarray]:
 
 
 @dataclass(frozen=True, eq=False)
-class VonMises:
-    """J2 plasticity of an isotropic material with :class:`~solvers.micromechanics.plasticity.VonMisesPlasticity` data."""
+class _PlasticLaw:
+    """What both plasticity laws share: an isotropic material with yield data of ``data_type``."""
 
     material: Material
 
+    data_type: ClassVar[type] = VonMisesPlasticity
+    #: Name -> shape per point of the state (zeros initially).
+    state: ClassVar[Mapping[str, tuple[int, ...]]] = {}
+
     def __post_init__(self) -> None:
-        if not isinstance(self.material.plasticity, VonMisesPlasticity):
-            raise ValueError(f"material '{self.material.name}' has no von Mises plasticity data")
+        if not isinstance(self.material.plasticity, self.data_type):
+            raise ValueError(f"material '{self.material.name}' has no {self.data_type.model} plasticity data")
         _isotropic(self.material)
 
     @property
@@ -80,8 +85,8 @@ class VonMises:
 
     @property
     def state_shapes(self) -> Mapping[str, tuple[int, ...]]:
-        """Plastic strain, equivalent plastic strain, backstress, plastic work."""
-        return {"plastic_strain": (6,), "equivalent_plastic_strain": (), "backstress": (6,), "plastic_work": ()}
+        """Name and shape per point of every state variable."""
+        return dict(self.state)
 
     def elastic_stiffness(self) -> np.ndarray:
         """The isotropic Voigt stiffness (GPa)."""
@@ -89,8 +94,15 @@ class VonMises:
 
     def initial_state(self, n: int) -> dict[str, np.ndarray]:
         """Virgin points."""
-        return {"plastic_strain": np.zeros((n, 6)), "equivalent_plastic_strain": np.zeros(n),
-                "backstress": np.zeros((n, 6)), "plastic_work": np.zeros(n)}
+        return {name: np.zeros((n, *shape)) for name, shape in self.state.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class VonMises(_PlasticLaw):
+    """J2 plasticity of an isotropic material with :class:`~solvers.micromechanics.plasticity.VonMisesPlasticity` data."""
+
+    data_type = VonMisesPlasticity
+    state = {"plastic_strain": (6,), "equivalent_plastic_strain": (), "backstress": (6,), "plastic_work": ()}
 
     def flow_stress(self, p: np.ndarray) -> np.ndarray:
         """Isotropic yield stress R(p) (GPa) at accumulated plastic strain ``p``."""
@@ -156,40 +168,12 @@ class VonMises:
 
 
 @dataclass(frozen=True, eq=False)
-class DruckerPrager:
+class DruckerPrager(_PlasticLaw):
     """Drucker-Prager plasticity of an isotropic material with
     :class:`~solvers.micromechanics.plasticity.DruckerPragerPlasticity` data."""
 
-    material: Material
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.material.plasticity, DruckerPragerPlasticity):
-            raise ValueError(f"material '{self.material.name}' has no Drucker-Prager plasticity data")
-        _isotropic(self.material)
-
-    @property
-    def name(self) -> str:
-        """The material's name."""
-        return self.material.name
-
-    @property
-    def is_linear(self) -> bool:
-        """False: it yields."""
-        return False
-
-    @property
-    def state_shapes(self) -> Mapping[str, tuple[int, ...]]:
-        """Plastic strain, equivalent plastic strain, hardening variable, plastic work."""
-        return {"plastic_strain": (6,), "equivalent_plastic_strain": (), "hardening": (), "plastic_work": ()}
-
-    def elastic_stiffness(self) -> np.ndarray:
-        """The isotropic Voigt stiffness (GPa)."""
-        return self.material.stiffness
-
-    def initial_state(self, n: int) -> dict[str, np.ndarray]:
-        """Virgin points."""
-        return {"plastic_strain": np.zeros((n, 6)), "equivalent_plastic_strain": np.zeros(n), "hardening": np.zeros(n),
-                "plastic_work": np.zeros(n)}
+    data_type = DruckerPragerPlasticity
+    state = {"plastic_strain": (6,), "equivalent_plastic_strain": (), "hardening": (), "plastic_work": ()}
 
     def update(self, strain: np.ndarray, state: Mapping[str, np.ndarray]) -> LawUpdate:
         """Return to the cone or its apex from the committed ``state`` at Voigt strains ``strain`` (n, 6)."""
