@@ -2,8 +2,8 @@
 
 Reference data live in ``postprocess/data/ashby_reference.csv``: one row per material with a
 (min, max) range per property and the source of the numbers. The chart takes any two
-properties by column stem (``density``, ``E`` today; ``strength``, ``toughness`` when those
-analyses write them), so new axes need data, not code. Units: density g/cm^3, E GPa.
+properties by column stem (``density``, ``E``, ``strength``; ``toughness`` when that analysis
+writes it), so new axes need data, not code. Units: density g/cm^3, E and strength GPa.
 """
 
 from __future__ import annotations
@@ -26,10 +26,13 @@ __all__ = ["REFERENCE_DATA", "AXIS_LABELS", "ReferenceMaterial", "reference_mate
 REFERENCE_DATA = Path(__file__).with_name("data") / "ashby_reference.csv"
 
 #: Axis labels (with units) of the properties the chart knows.
-AXIS_LABELS = {"density": "density (g/cm$^3$)", "E": "Young's modulus E (GPa)"}
+AXIS_LABELS = {"density": "density (g/cm$^3$)", "E": "Young's modulus E (GPa)", "strength": "strength (GPa)"}
+
+#: Axis limits per property.
+AXIS_LIMITS = {"density": (0.8, 10.0), "E": (1.0, 400.0), "strength": (0.005, 5.0)}
 
 FAMILY_COLOURS = {
-    "biological": "#009E73", "mineral": "#56B4E9", "amorphous": "#CC79A7", "2D crystal": "#0072B2",
+    "biological": "#009E73", "bio-inspired": "#D55E00", "mineral": "#56B4E9", "amorphous": "#CC79A7", "2D crystal": "#0072B2",
     "polymer": "#E69F00", "metal": "#7F7F7F",
 }
 
@@ -57,18 +60,24 @@ def reference_materials(path: str | Path = REFERENCE_DATA) -> list[ReferenceMate
     return rows
 
 
-def has_design_point(summary: dict) -> bool:
-    """True when a summary holds what :func:`design_point` needs (3D stiffness, or a 2D generalized one)."""
+def has_design_point(summary: dict, y: str = "E") -> bool:
+    """True when a summary holds what :func:`design_point` needs for property ``y``: a 3D stiffness or a
+    2D generalized one (E); a strength result with a density (strength)."""
+    if y == "strength":
+        return "strength" in summary and "density" in summary
     return "C" in summary and (np.shape(summary["C"]) == (6, 6) or "C_generalized" in summary)
 
 
 def design_point(summary: dict) -> dict[str, float]:
-    """Chart coordinates of a simulated design: density (g/cm^3) and Young's modulus E (GPa).
+    """Chart coordinates of a simulated design: density (g/cm^3) and Young's modulus E or strength (GPa).
 
-    3D: E of the isotropic projection of the stiffness. 2D: the mean of the true in-plane
-    Young's moduli E1, E2 (uniaxial stress, sigma33 = 0), from the generalized plane-strain
-    stiffness; not the plane-strain modulus E / (1 - nu^2), which a 2D stiffness alone gives.
+    Stiffness results: E of the isotropic projection of the stiffness (3D), or the mean of the
+    true in-plane Young's moduli E1, E2 (uniaxial stress, sigma33 = 0) from the generalized
+    plane-strain stiffness (2D; not the plane-strain modulus E / (1 - nu^2), which a 2D
+    stiffness alone gives). Strength results: the peak strength along the load.
     """
+    if "strength" in summary:
+        return {"density": float(summary["density"]), "strength": float(summary["strength"]["peak_strength_GPa"])}
     C = np.array(summary["C"])
     if C.shape == (6, 6):
         E = E_nu_from_bulk_shear(*isotropic_projection(C))[0]
@@ -149,17 +158,17 @@ def plot_ashby(
         ax.annotate(name, (ax_x, ax_y), xytext=(ax_x * 1.06, label_y), fontsize=7, va="center", color="#333333",
                     arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.5} if abs(np.log10(label_y / ax_y)) > 0.01 else None)
     for summary, label in zip(designs, labels, strict=True):
-        if not has_design_point(summary):
+        if not has_design_point(summary, y):
             continue
         point = design_point(summary)
         ax.plot(point[x], point[y], "*", ms=16, color="#D55E00", markeredgecolor="black")
         ax.annotate(label, (point[x], point[y]), xytext=(-9, 9), textcoords="offset points", fontsize=8, weight="bold", ha="right")
     ax.autoscale_view()
-    ax.set_xlim(0.8, 10)
-    ax.set_ylim(1, 400)
+    ax.set_xlim(*AXIS_LIMITS.get(x, (0.8, 10.0)))
+    ax.set_ylim(*AXIS_LIMITS.get(y, (1.0, 400.0)))
     ax.set_xlabel(AXIS_LABELS.get(x, x))
     ax.set_ylabel(AXIS_LABELS.get(y, y))
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(loc="lower right", fontsize=8)
-    ax.set_title("simulated designs (stars) among reference materials", fontsize=10)
+    ax.set_title(f"simulated designs (stars) among reference materials: {y} against {x}", fontsize=10)
     return fig

@@ -32,13 +32,16 @@ class FigureSpec:
     available : callable
         ``Results -> bool``: whether this case can show it.
     render : callable
-        ``(Results, path) -> None``: draw the PNG.
+        ``(Results, path) -> None``: draw the file.
+    suffix : str
+        File type (".png"; ".gif" for animations).
     """
 
     name: str
     caption: str
     available: Callable[[Results], bool]
     render: Callable[[Results, Path], None]
+    suffix: str = ".png"
 
 
 def _screenshot(plotter, path: Path) -> None:
@@ -93,20 +96,69 @@ def _bounds(results: Results, path: Path) -> None:
     _matplotlib(plot_moduli_with_bounds([results.summary], [results.title]), path)
 
 
-def _ashby(results: Results, path: Path) -> None:
-    from postprocess.ashby import plot_ashby
+def _ashby(y: str) -> Callable[[Results, Path], None]:
+    def render(results: Results, path: Path) -> None:
+        from postprocess.ashby import plot_ashby
 
-    _matplotlib(plot_ashby([results.summary], [results.title]), path)
+        _matplotlib(plot_ashby([results.summary], [results.title], y=y), path)
+
+    return render
+
+
+def _stress_strain(results: Results, path: Path) -> None:
+    from postprocess.curves import plot_stress_strain
+
+    _matplotlib(plot_stress_strain([results.summary], [results.title], title=f"{results.title}: stress-strain"), path)
+
+
+def _state(quantity: str) -> Callable[[Results, Path], None]:
+    def render(results: Results, path: Path) -> None:
+        from postprocess.states import plot_state
+
+        _screenshot(plot_state(results, quantity, window_size=WINDOW), path)
+
+    return render
+
+
+def _animation(results: Results, path: Path) -> None:
+    from postprocess.states import animate_states
+
+    animate_states(results, path)
 
 
 def _always(results: Results) -> bool:
     return True
 
 
-def _on_ashby_chart(results: Results) -> bool:
-    from postprocess.ashby import has_design_point
+def _stiffness(results: Results) -> bool:
+    return "C" in results.summary
 
-    return has_design_point(results.summary)
+
+def _on_ashby_chart(y: str) -> Callable[[Results], bool]:
+    def available(results: Results) -> bool:
+        from postprocess.ashby import has_design_point
+
+        return has_design_point(results.summary, y)
+
+    return available
+
+
+def _curve(results: Results) -> bool:
+    from postprocess.curves import has_curve
+
+    return has_curve(results.summary)
+
+
+def _inelastic(results: Results) -> bool:
+    from postprocess.states import has_state
+
+    return has_state(results)
+
+
+def _animated(results: Results) -> bool:
+    from postprocess.states import field_steps
+
+    return _inelastic(results) and len(field_steps(results)) >= 2
 
 
 def _three_d(results: Results) -> bool:
@@ -129,16 +181,26 @@ FIGURES: list[FigureSpec] = [
                _local, _field(_shear_case)),
     FigureSpec("stress_histogram", "Volume-weighted von Mises stress per phase under the first load case: "
                "which phase carries the load.", _local, _histogram),
-    FigureSpec("directional_modulus", "Young's modulus along every direction (plane-strain modulus in 2D).", _always,
+    FigureSpec("directional_modulus", "Young's modulus along every direction (plane-strain modulus in 2D).", _stiffness,
                _directional),
-    FigureSpec("bounds", "Effective moduli with their Voigt/Reuss (and Hashin-Shtrikman) bounds.", _always, _bounds),
-    FigureSpec("ashby", "The design on a modulus-density chart among reference materials of the field.", _on_ashby_chart,
-               _ashby),
+    FigureSpec("bounds", "Effective moduli with their Voigt/Reuss (and Hashin-Shtrikman) bounds.", _stiffness, _bounds),
+    FigureSpec("ashby", "The design on a modulus-density chart among reference materials of the field.",
+               _on_ashby_chart("E"), _ashby("E")),
+    FigureSpec("stress_strain", "Macroscopic stress-strain curve with its 0.2 % offset yield (circle) and peak (star).",
+               _curve, _stress_strain),
+    FigureSpec("plastic_strain", "Equivalent plastic strain at the end of the path, on the deformed RVE: the plastic zones.",
+               _inelastic, _state("equivalent_plastic_strain")),
+    FigureSpec("von_mises_end", "Von Mises stress at the end of the path, on the deformed RVE.", _inelastic,
+               _state("von_mises")),
+    FigureSpec("plastic_zone_growth", "Animation: the equivalent plastic strain at the steps written along the path.",
+               _animated, _animation, suffix=".gif"),
+    FigureSpec("ashby_strength", "The design on a strength-density chart among reference materials of the field.",
+               _on_ashby_chart("strength"), _ashby("strength")),
 ]
 
 
 def render_figures(results: Results, directory: str | Path, names: Sequence[str] | None = None) -> dict[str, Path]:
-    """Render the available figures of a case into ``directory`` (PNG, atomically); return name -> path."""
+    """Render the available figures of a case into ``directory`` (PNG or GIF, atomically); return name -> path."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     known = {spec.name for spec in FIGURES}
@@ -149,8 +211,8 @@ def render_figures(results: Results, directory: str | Path, names: Sequence[str]
     for spec in FIGURES:
         if (names is not None and spec.name not in names) or not spec.available(results):
             continue
-        path = directory / f"{spec.name}.png"
-        tmp = directory / f".{spec.name}.tmp.png"
+        path = directory / f"{spec.name}{spec.suffix}"
+        tmp = directory / f".{spec.name}.tmp{spec.suffix}"
         spec.render(results, tmp)
         tmp.replace(path)
         written[spec.name] = path

@@ -58,8 +58,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]], first_is_nam
 
 
 def _image(path: Path, caption: str) -> str:
+    """A figure with its file embedded (PNG or animated GIF)."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<figure><img src="data:image/png;base64,{data}" alt="{_e(caption)}"><figcaption>{_e(caption)}</figcaption></figure>'
+    kind = "gif" if path.suffix == ".gif" else "png"
+    return (f'<figure><img src="data:image/{kind};base64,{data}" alt="{_e(caption)}">'
+            f"<figcaption>{_e(caption)}</figcaption></figure>")
 
 
 def _page(title: str, body: str) -> str:
@@ -67,10 +70,35 @@ def _page(title: str, body: str) -> str:
             f"<style>{STYLE}</style></head><body>{body}</body></html>\n")
 
 
+def _strength_section(results: Results) -> str:
+    s = results.summary
+    if "strength" not in s:
+        return ""
+    m = s["strength"]
+
+    def value(key: str, scale: float = 1.0) -> object:
+        return "none" if m.get(key) is None else float(m[key]) * scale
+
+    rows = [["0.2 % offset yield strength (GPa)", value("yield_strength_GPa")],
+            ["peak strength (GPa)", value("peak_strength_GPa")],
+            ["strain at peak (%)", value("strain_at_peak", 100.0)],
+            [f"work to {100 * m['work_to_strain']:.3g} % strain (MJ/m^3)", value("work_MJ_per_m3")],
+            ["initial modulus along the load (GPa)", value("modulus_GPa")],
+            ["energy balance |W_ext - W_el - W_p| / W_ext", float(m["energy_balance"])],
+            ["load steps", m["steps"]], ["Newton iterations per step", float(m["newton_iterations_per_step"])]]
+    control = m["control"]
+    text = (f"Control: {_e(control['type'])}; controlled {_e(', '.join(control['controlled']))} along "
+            f"{_e(control['path'])}; held stresses on {_e(', '.join(control['free']))} "
+            f"({_e(control['stress_targets_GPa'] or 'all 0')} GPa). Loaded component {_e(m['loaded_component'])}.")
+    return ("<h2>Strength</h2>" + f"<p class='units'>{text}</p>" + _table(["quantity", "value"], rows))
+
+
 def _stiffness_section(results: Results) -> str:
     from postprocess.plots import moduli_with_bounds
 
     s = results.summary
+    if "C" not in s:
+        return ""
     labels = results.load_cases
     C = np.array(s["C"])
     parts = ["<h2>Effective stiffness</h2>",
@@ -92,10 +120,14 @@ def _material_section(results: Results) -> str:
     s = results.summary
     rows = []
     for phase, material in s["materials"].items():
+        plasticity = material.get("plasticity")
+        yielding = "elastic" if plasticity is None else ", ".join(
+            f"{k} {v}" for k, v in plasticity.items() if k not in ("source",) and v not in (None, 0.0))
         rows.append([phase, material["name"], material.get("E_GPa", "anisotropic"), material.get("nu", ""),
                      material["density_g_cm3"], s["volume_fractions"].get(phase, 0.0),
-                     s["geometry"]["geometric_volume_fractions"].get(phase, 0.0), material["source"]])
-    table = _table(["phase", "material", "E (GPa)", "nu", "density (g/cm3)", "fraction (meshed)", "fraction (CAD)", "source"], rows)
+                     s["geometry"]["geometric_volume_fractions"].get(phase, 0.0), yielding, material["source"]])
+    table = _table(["phase", "material", "E (GPa)", "nu", "density (g/cm3)", "fraction (meshed)", "fraction (CAD)",
+                    "plasticity (GPa)", "source"], rows)
     return f"<h2>Phases</h2>{table}<p>Effective density: {_number(s['density'])} g/cm<sup>3</sup>.</p>"
 
 
@@ -117,7 +149,8 @@ def _run_section(results: Results) -> str:
     timings = [[k, float(v)] for k, v in s["timings"].items()]
     software = [[k, v] for k, v in s["software"].items()]
     size = f"{s['dofs']} displacement dofs, {s['mesh']['cells']} cells, {s['ranks']} MPI ranks"
-    return (f"<h2>Run</h2><p>{_e(size)}; CG iterations per load case: {_e(s['iterations'])}.</p>"
+    iterations = f"; Krylov iterations per load case: {_e(s['iterations'])}" if "iterations" in s else ""
+    return (f"<h2>Run</h2><p>{_e(size)}{iterations}.</p>"
             + _table(["phase", "seconds"], timings) + _table(["software", "version"], software))
 
 
@@ -144,7 +177,7 @@ def write_report(directory: str | Path, figures: Sequence[str] | None = None) ->
     body = [f"<h1>{_e(results.title)}</h1>",
             f"<p class='units'>amorfem results in <code>{_e(results.directory)}</code>. Units: lengths nm, "
             "stresses and moduli GPa, density g/cm<sup>3</sup>.</p>",
-            _material_section(results), _stiffness_section(results), _local_section(results),
+            _material_section(results), _stiffness_section(results), _strength_section(results), _local_section(results),
             "<h2>Figures</h2>", *[_image(path, captions[name]) for name, path in written.items()],
             "<h2>Inputs</h2>", f"<pre>{_e(inputs)}</pre>", _run_section(results)]
     path = results.directory / "report.html"
@@ -154,6 +187,9 @@ def write_report(directory: str | Path, figures: Sequence[str] | None = None) ->
 
 def write_comparison(directories: Sequence[str | Path], out: str | Path) -> Path:
     """Write one HTML page comparing several results folders side by side.
+
+    Stiffness results are compared by their moduli and bounds and on the modulus chart, strength
+    results by their curves and strengths and on the strength chart.
 
     Parameters
     ----------
@@ -167,32 +203,51 @@ def write_comparison(directories: Sequence[str | Path], out: str | Path) -> Path
     pathlib.Path
     """
     from postprocess.ashby import plot_ashby
+    from postprocess.curves import has_curve, plot_stress_strain
     from postprocess.plots import moduli_with_bounds, plot_directional_modulus, plot_moduli_with_bounds
 
     cases = [load_results(d) for d in directories]
     out = Path(out)
     figure_dir = out.with_name(f"{out.stem}_figures")
     figure_dir.mkdir(parents=True, exist_ok=True)
-    names = [r.title for r in cases]
-    summaries = [r.summary for r in cases]
+    stiff = [r for r in cases if "C" in r.summary]
+    strong = [r for r in cases if has_curve(r.summary)]
+    figures = []
+    if stiff:
+        figures += [("bounds", plot_moduli_with_bounds([r.summary for r in stiff], [r.title for r in stiff]),
+                     "Effective moduli and their bounds."),
+                    ("ashby", plot_ashby([r.summary for r in stiff], [r.title for r in stiff]),
+                     "The designs on the modulus-density chart.")]
+    if strong:
+        figures += [("stress_strain", plot_stress_strain([r.summary for r in strong], [r.title for r in strong]),
+                     "Stress-strain curves (circles: 0.2 % offset yield; stars: peak)."),
+                    ("ashby_strength", plot_ashby([r.summary for r in strong], [r.title for r in strong], y="strength"),
+                     "The designs on the strength-density chart.")]
     images = []
-    for name, figure in (("bounds", plot_moduli_with_bounds(summaries, names)), ("ashby", plot_ashby(summaries, names))):
+    for name, figure, caption in figures:
         figure.savefig(figure_dir / f"{name}.png", dpi=110)
-        images.append(_image(figure_dir / f"{name}.png", {"bounds": "Effective moduli and their bounds, all cases.",
-                                                           "ashby": "All designs on the modulus-density chart."}[name]))
+        images.append(_image(figure_dir / f"{name}.png", caption))
     for k, r in enumerate(cases):
         phases = render_figures(r, figure_dir / f"case{k}", ["phases"])["phases"]
         images.append(_image(phases, f"{r.title}: phases"))
-        path = figure_dir / f"case{k}_directional.png"
-        plot_directional_modulus(r.C, title=r.title).savefig(path, dpi=90)
-        images.append(_image(path, f"{r.title}: directional Young's modulus (GPa)"))
-    tables = [moduli_with_bounds(s) for s in summaries]
-    moduli = list(dict.fromkeys(k for t in tables for k in t))
-    rows = [["density (g/cm3)", *[float(s["density"]) for s in summaries]],
-            ["boundary condition", *[s["bc"] for s in summaries]],
+        if "C" in r.summary:
+            path = figure_dir / f"case{k}_directional.png"
+            plot_directional_modulus(r.C, title=r.title).savefig(path, dpi=90)
+            images.append(_image(path, f"{r.title}: directional Young's modulus (GPa)"))
+    summaries = [r.summary for r in cases]
+    rows = [["analysis", *[r.analysis for r in cases]],
+            ["density (g/cm3)", *[float(s["density"]) if "density" in s else "" for s in summaries]],
             ["dofs", *[s["dofs"] for s in summaries]]]
+    tables = [moduli_with_bounds(s) if "C" in s else {} for s in summaries]
+    moduli = list(dict.fromkeys(k for t in tables for k in t))
     rows += [[f"{m} (GPa)", *[float(t[m]["value"]) if m in t else "" for t in tables]] for m in moduli]
-    body = ["<h1>amorfem comparison</h1>", "<p class='units'>Units: GPa, g/cm<sup>3</sup>.</p>",
+    for key, label in (("yield_strength_GPa", "0.2 % yield (GPa)"), ("peak_strength_GPa", "peak strength (GPa)"),
+                       ("work_MJ_per_m3", "work (MJ/m^3)")):
+        values = [s.get("strength", {}).get(key) for s in summaries]
+        if any(v is not None for v in values):
+            rows.append([label, *["" if v is None else float(v) for v in values]])
+    names = [r.title for r in cases]
+    body = ["<h1>amorfem comparison</h1>", "<p class='units'>Units: GPa, g/cm<sup>3</sup>, MJ/m<sup>3</sup>.</p>",
             _table(["quantity", *names], rows), "<h2>Figures</h2>", *images]
     write_text_atomic(out, _page("amorfem comparison", "".join(body)))
     return Path(out)

@@ -15,7 +15,7 @@ import numpy as np
 
 from solvers.micromechanics.voigt import VTK_SYMMETRIC_PAIRS, unit_strain_tensor, voigt_index
 
-__all__ = ["Results", "load_results", "VTK_SYMMETRIC_PAIRS"]
+__all__ = ["Results", "load_results", "load_grid", "VTK_SYMMETRIC_PAIRS"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,9 +56,14 @@ class Results:
         return self.summary.get("case", {}).get("title") or self.directory.name
 
     @property
+    def analysis(self) -> str:
+        """The analysis that wrote the folder ("stiffness", "strength", ...)."""
+        return self.summary.get("analysis", {}).get("type", "stiffness")
+
+    @property
     def load_cases(self) -> tuple[str, ...]:
-        """Load-case labels, e.g. ``("11", "22", ..., "12")``."""
-        return tuple(self.summary["voigt_order"])
+        """Load-case labels of a stiffness result, e.g. ``("11", "22", ..., "12")``; empty otherwise."""
+        return tuple(self.summary.get("voigt_order", ()))
 
     @property
     def strain_driven(self) -> bool:
@@ -71,8 +76,8 @@ class Results:
         return np.array(self.summary["C"])
 
     def has_local_fields(self) -> bool:
-        """True when the folder holds cell strain/stress fields."""
-        return f"von_mises_{self.load_cases[0]}" in self.grid.cell_data
+        """True when the folder holds cell strain/stress fields of stiffness load cases."""
+        return bool(self.load_cases) and f"von_mises_{self.load_cases[0]}" in self.grid.cell_data
 
     def macro_strain(self, load_case: str) -> np.ndarray:
         """Macroscopic strain tensor (3x3) of a strain-driven load case (zero for SUBC)."""
@@ -113,6 +118,15 @@ def _without_ghosts(grid: Any) -> Any:
     return grid.extract_cells(owned)
 
 
+def load_grid(path: str | Path) -> Any:
+    """One grid (ghost cells dropped) from a field file of a results folder (``.vtm`` of rank pieces)."""
+    import pyvista as pv
+
+    data = pv.read(path)
+    grid = data.combine() if isinstance(data, pv.MultiBlock) else data
+    return _without_ghosts(grid)
+
+
 def load_results(directory: str | Path) -> Results:
     """Load ``summary.json`` and the VTK fields of a results folder.
 
@@ -125,15 +139,11 @@ def load_results(directory: str | Path) -> Results:
     -------
     Results
     """
-    import pyvista as pv
-
     directory = Path(directory)
     summary_path = directory / "summary.json"
     if not summary_path.is_file():
         raise FileNotFoundError(f"'{directory}' is not an amorfem results folder: no summary.json")
     summary = json.loads(summary_path.read_text())
-    data = pv.read(directory / summary["files"]["fields"])
-    grid = data.combine() if isinstance(data, pv.MultiBlock) else data
-    grid = _without_ghosts(grid)
+    grid = load_grid(directory / summary["files"]["fields"])
     phase_names = {int(tag): name for name, tag in summary["geometry"]["phases"].items()}
     return Results(directory=directory, summary=summary, grid=grid, phase_names=phase_names)

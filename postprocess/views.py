@@ -30,6 +30,8 @@ __all__ = [
     "add_phases",
     "add_field",
     "offscreen_plotter",
+    "camera",
+    "titled",
     "plot_phases",
     "plot_field",
     "save_phase_picture",
@@ -168,7 +170,7 @@ def add_phases(
                 plotter.add_mesh(outline, color=colours[tag], line_width=3)
     if legend:
         _legend(plotter, [(name, colours[tag]) for tag, name in sorted(results.phase_names.items())])
-    _camera(plotter, results)
+    camera(plotter, results)
     return plotter
 
 
@@ -180,7 +182,8 @@ def _legend(plotter: Any, entries: list[tuple[str, str]]) -> None:
         plotter.add_text(name, position=(12, height - 52 - 24 * k), font_size=13, color=colour)
 
 
-def _camera(plotter: Any, results: Results) -> None:
+def camera(plotter: Any, results: Results) -> None:
+    """Frame the RVE: orthographic and fitted for a flat (2D) cell, isometric with axes in 3D."""
     if results.dim == 2:
         # A flat cell: orthographic, fitted to the drawn extent with a margin for the title,
         # legend and scale text (a perspective fit of the bounding sphere leaves it small).
@@ -250,7 +253,7 @@ def add_field(
            "width": 0.6, "height": 0.05, "title_font_size": 14, "label_font_size": 12}
     plotter.add_mesh(grid, scalars="shown", cmap=cmap, show_edges=False, scalar_bar_args=bar)
     plotter.add_text(f"displacement x {magnification:.3g}", position="upper_right", font_size=9, color="black")
-    _camera(plotter, results)
+    camera(plotter, results)
     plotter.camera.zoom(0.85)
     return plotter
 
@@ -266,7 +269,8 @@ def offscreen_plotter(window_size: tuple[int, int] = (1024, 768), interactive: b
     return plotter
 
 
-def _titled(plotter: Any, results: Results, subtitle: str = "") -> Any:
+def titled(plotter: Any, results: Results, subtitle: str = "") -> Any:
+    """Write the case title (and a subtitle) and the cell size on a plotter; return it."""
     plotter.add_text(results.title + (f" - {subtitle}" if subtitle else ""), font_size=10, color="black")
     box = " x ".join(f"{v:g}" for v in results.box)
     plotter.add_text(f"RVE {box} nm", position="lower_right", font_size=9, color="black")
@@ -286,7 +290,7 @@ def plot_phases(
         results = load_results(results)
     plotter = offscreen_plotter(window_size, interactive)
     add_phases(plotter, results, mode=mode, tiles=tiles, legend=legend)
-    return _titled(plotter, results, "" if tiles is None else f"{' x '.join(map(str, tiles))} periodic copies")
+    return titled(plotter, results, "" if tiles is None else f"{' x '.join(map(str, tiles))} periodic copies")
 
 
 def plot_field(
@@ -304,7 +308,7 @@ def plot_field(
         results = load_results(results)
     plotter = offscreen_plotter(window_size, interactive)
     add_field(plotter, results, load_case, quantity, magnification, phase, mode)
-    return _titled(plotter, results)
+    return titled(plotter, results)
 
 
 def save_phase_picture(directory: str | Path, filename: str = "rve.png", window_size: tuple[int, int] = (1024, 768)) -> Path:

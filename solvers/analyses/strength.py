@@ -48,7 +48,7 @@ __all__ = ["StrengthSettings", "StrengthResult", "strength", "parse_settings", "
 log = logging.getLogger("amorfem.solvers")
 
 _KEYS = {"control", "strain", "direction", "ratio", "component", "stress", "out_of_plane", "steps", "max_step",
-         "min_step", "fields_at", "work_to", "offset", "newton", "checkpoint_every"}
+         "min_step", "fields_at", "fields_every", "work_to", "offset", "newton", "checkpoint_every"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,9 @@ class StrengthSettings:
     max_step, min_step : float or None
         Largest and smallest step as fractions of the path (default 1/steps and 1e-4/steps).
     fields_at : sequence of float
-        Loaded strains at which to write fields (the nearest step is written; the end always is).
+        Loaded strains at which to write fields (the first step past each is written; the end always is).
+    fields_every : int
+        Also write fields every this many accepted steps (0: never), for animations.
     work_to : float or None
         Loaded strain up to which the work is integrated (default: the largest reached).
     offset : float
@@ -98,6 +100,7 @@ class StrengthSettings:
     max_step: float | None = None
     min_step: float | None = None
     fields_at: tuple[float, ...] = ()
+    fields_every: int = 5
     work_to: float | None = None
     offset: float = 0.002
     newton: NewtonSettings = field(default_factory=NewtonSettings)
@@ -108,6 +111,8 @@ class StrengthSettings:
             raise ValueError(f"[analysis] control={self.control!r} is not known; allowed: {', '.join(CONTROLS)}")
         if not (isinstance(self.steps, int) and self.steps > 0):
             raise ValueError(f"[analysis] steps={self.steps!r} must be a positive integer")
+        if not (isinstance(self.fields_every, int) and self.fields_every >= 0):
+            raise ValueError(f"[analysis] fields_every={self.fields_every!r} must be an integer >= 0")
         if not (isinstance(self.checkpoint_every, int) and self.checkpoint_every > 0):
             raise ValueError(f"[analysis] checkpoint_every={self.checkpoint_every!r} must be a positive integer")
         if not 0 < self.offset < 0.1:
@@ -187,6 +192,8 @@ class StrengthResult:
     steps_written: list[dict[str, Any]]
     dofs: int
     ranks: int
+    volume_fractions: dict[str, float]
+    density: float
     resumed_from: int | None = None
     point_fields: tuple[fem.Function, ...] = field(default=(), repr=False)
     cell_fields: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -205,6 +212,8 @@ class StrengthResult:
                 "field_steps": self.steps_written,
             },
             "curve": self.curve,
+            "volume_fractions": self.volume_fractions,
+            "density": self.density,
             "dofs": self.dofs,
             "ranks": self.ranks,
             "timings": self.timings,
@@ -369,9 +378,12 @@ def strength(rve, materials, settings: StrengthSettings, degree: int = 1, solver
             log.info("strength: step %d t=%.4f strain %.5g stress %.5g GPa, %d Newton iterations (%d Krylov)", step, t,
                      curve["loaded_strain"][-1], curve["loaded_stress"][-1], report.iterations, sum(report.krylov))
         if directory is not None:
+            due = settings.fields_every and step % settings.fields_every == 0
             while pending and curve["loaded_strain"][-1] >= pending[0] - 1e-12:
-                written.append({"step": step, "loaded_strain": curve["loaded_strain"][-1], "file": write_step_fields(step)})
                 pending.pop(0)
+                due = True
+            if due:
+                written.append({"step": step, "loaded_strain": curve["loaded_strain"][-1], "file": write_step_fields(step)})
             if comm.rank == 0:
                 _write_csv(directory / "curve.csv", curve)
             if step % settings.checkpoint_every == 0 or stepper.done:
@@ -399,7 +411,9 @@ def strength(rve, materials, settings: StrengthSettings, degree: int = 1, solver
                  "free": [control.labels[k] for k in control.free], "path": control.path.tolist(),
                  "stress_targets_GPa": {control.labels[k]: v for k, v in control.stress_targets.items()}},
         timings=timings, steps_written=written, dofs=problem.parent.dofmap.index_map.size_global * rve.dim,
-        ranks=comm.size, resumed_from=resumed, point_fields=(problem.displacement(),), cell_fields=cells,
+        ranks=comm.size, volume_fractions=dict(rve.volume_fractions),
+        density=float(sum(f * materials[p].density for p, f in rve.volume_fractions.items())),
+        resumed_from=resumed, point_fields=(problem.displacement(),), cell_fields=cells,
     )
     problem.destroy()
     return result

@@ -54,3 +54,19 @@ def coated_wire_results(tmp_path_factory):
     out = tmp_path_factory.mktemp("post") / "coated_wire"
     run_case(case, out, comm=MPI.COMM_SELF)
     return out
+
+
+@pytest.fixture(scope="session")
+def strength_results(tmp_path_factory):
+    """3D: stiff elastic spheres in a Drucker-Prager glass pulled to 3 %, fields every 4 steps."""
+    case = parse_case({
+        "title": "spheres in a yielding glass",
+        "geometry": {"kind": "inclusions", "volume_fraction": 0.2, "box": [10.0, 10.0, 10.0]},
+        "materials": {"matrix": "Zr_metallic_glass", "inclusion": {"E": 130.0, "nu": 0.34, "density": 8.9}},
+        "mesh": {"size": 2.2, "degree": 1},
+        "analysis": {"type": "strength", "strain": [0.0, 0.03], "steps": 12, "fields_every": 4},
+        "solver": {"method": "mumps"},
+    }, name="strength")
+    out = tmp_path_factory.mktemp("post") / "strength"
+    run_case(case, out, comm=MPI.COMM_SELF)
+    return out

@@ -45,9 +45,11 @@ def _check(path):
     checker = _Checker()
     checker.feed(text)
     assert not checker.errors and not checker.stack
+    signatures = {"data:image/png;base64,": b"\x89PNG\r\n\x1a\n", "data:image/gif;base64,": b"GIF89a"}
     for src in checker.images:
-        assert src.startswith("data:image/png;base64,")
-        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+        kind = next(k for k in signatures if src.startswith(k))
+        data = base64.b64decode(src.split(",", 1)[1])
+        assert data[: len(signatures[kind])] == signatures[kind]
     return checker
 
 
@@ -55,7 +57,8 @@ def test_case_report_is_valid_and_embeds_every_available_figure(sphere_results):
     report = write_report(sphere_results)
     checker = _check(report)
     results = load_results(sphere_results)
-    assert len(checker.images) == sum(spec.available(results) for spec in FIGURES) == len(FIGURES)
+    inelastic = {"stress_strain", "plastic_strain", "von_mises_end", "plastic_zone_growth", "ashby_strength"}
+    assert len(checker.images) == sum(spec.available(results) for spec in FIGURES) == len(FIGURES) - len(inelastic)
     page = " ".join(checker.text)
     C11 = json.loads((sphere_results / "summary.json").read_text())["C"][0][0]
     assert f"{C11:.4g}" in page
@@ -83,3 +86,20 @@ def test_cli_report_and_headless_view(sphere_results, tmp_path):
     view = subprocess.run([str(BIN / "amorfem"), "view", str(sphere_results)], capture_output=True, text=True, env=env)
     assert view.returncode == 0, view.stderr
     assert view.stdout.count(".png") == sum(spec.available(load_results(sphere_results)) for spec in FIGURES)
+
+
+def test_strength_report_has_the_curve_the_plastic_zones_and_their_growth(strength_results):
+    checker = _check(write_report(strength_results))
+    results = load_results(strength_results)
+    figures = {spec.name for spec in FIGURES if spec.available(results)}
+    assert {"stress_strain", "plastic_strain", "von_mises_end", "plastic_zone_growth", "ashby_strength", "phases"} <= figures
+    assert "bounds" not in figures  # stiffness figures need a stiffness
+    assert len(checker.images) == len(figures)
+    summary = json.loads((strength_results / "summary.json").read_text())
+    page = " ".join(checker.text)
+    assert f"{summary['strength']['peak_strength_GPa']:.4g}" in page
+    gif = strength_results / "figures" / "plastic_zone_growth.gif"
+    from PIL import Image
+
+    with Image.open(gif) as animation:
+        assert animation.n_frames == len(summary["strength"]["field_steps"]) >= 2

@@ -141,7 +141,7 @@ def test_elastic_uniaxial_stress_control_equals_the_compliance_of_the_stiffness_
 
 @pytest.fixture(scope="module")
 def cycle(sphere_rve, tmp_path_factory):
-    settings = StrengthSettings(strain=(0.0, 0.04, 0.0), steps=40, fields_at=(0.02,))
+    settings = StrengthSettings(strain=(0.0, 0.04, 0.0), steps=40, fields_at=(0.02,), fields_every=0)
     return strength(sphere_rve, {"matrix": GLASS, "inclusion": CRYSTAL}, settings,
                     directory=tmp_path_factory.mktemp("cycle"), run_key="cycle")
 
