@@ -282,7 +282,8 @@ class MacroStrainProblem:
             report.seconds["assembly"] += MPI.Wtime() - start
             g = control.frame_stress(stress)[free] - targets if free else np.zeros(0)
             r_norm = R.norm()
-            force_ok = r_norm <= self.newton.force_tolerance * self._force_scale()
+            force_target = self.newton.force_tolerance * self._force_scale()
+            force_ok = r_norm <= force_target
             stress_scale = max(float(np.abs(stress).max()), 1e-12)
             stress_ok = (not free) or np.abs(g).max() <= self.newton.stress_tolerance * stress_scale
             report.residuals.append(r_norm)
@@ -317,7 +318,8 @@ class MacroStrainProblem:
                 if self.solver_options.is_direct:
                     dw, d_xi, krylov = self._condensed(R, g, couplings, transposed, C_avg, first_of_step=iteration == 0)
                 else:
-                    dw, d_xi, krylov = self._bordered(R, g, couplings, transposed, C_avg, rtol, first_of_step=iteration == 0)
+                    dw, d_xi, krylov = self._bordered(R, g, couplings, transposed, C_avg, rtol, force_target,
+                                                      first_of_step=iteration == 0)
             except SolverDivergedError as exc:  # the step is cut and tried again smaller
                 report.reason = str(exc)
                 report.iterations = iteration
@@ -356,8 +358,13 @@ class MacroStrainProblem:
             dw.axpy(value, solutions[1 + b])
         return dw, d_xi, 1 + len(free)
 
-    def _bordered(self, R, g, couplings, transposed, C_avg, rtol: float, first_of_step: bool) -> tuple[PETSc.Vec, np.ndarray, int]:
-        """Iterative solver: one GMRES solve of the bordered system (:mod:`solvers.fe.bordered`)."""
+    def _bordered(self, R, g, couplings, transposed, C_avg, rtol: float, target: float,
+                  first_of_step: bool) -> tuple[PETSc.Vec, np.ndarray, int]:
+        """Iterative solver: one GMRES solve of the bordered system (:mod:`solvers.fe.bordered`).
+
+        No need to solve beyond what Newton's own tolerance asks of the residual: ``target`` is
+        that tolerance (``force_tolerance`` times the force scale of this iteration).
+        """
         free, D, volume = list(self.control.free), self.control.basis, self.rve.volume
         block = np.array([[volume * D[:, j] @ C_avg @ D[:, k] for k in free] for j in free]).reshape(len(free), len(free))
         if self._border is None:
@@ -365,8 +372,6 @@ class MacroStrainProblem:
             first_of_step = True
         self._border.update(self.A, couplings, transposed, block, rebuild=first_of_step)
         iterations = self._border.refresh_schur(rtol=1e-3) if first_of_step and free else 0
-        # No need to solve beyond what Newton's own tolerance asks of the residual.
-        target = self.newton.force_tolerance * self._force_scale()
         R.scale(-1.0)
         dw, d_xi, solve_iterations = self._border.solve(R, -volume * g, rtol, label="Newton step", atol=0.3 * target,
                                                         enough=target)
