@@ -191,3 +191,31 @@ def test_newton_and_the_obstacle_solve_are_exact_on_two_ranks():
     F, u, bcs, exact = _nonlinear_diffusion(COMM)
     NonlinearSolver(F, u, NewtonOptions(linear=DIRECT, rtol=1e-12, atol=1e-13), bcs=bcs).solve()
     assert COMM.allreduce(np.abs(u.x.array - exact.x.array).max(), op=MPI.MAX) < 1e-11
+
+
+@pytest.mark.parametrize("method", ["cg-gamg", "mumps"])
+def test_plastic_sphere_in_matrix_has_the_same_curve_on_one_and_two_ranks(method):
+    # Non-associated Drucker-Prager glass around an elastic sphere, pulled past yield: the yield
+    # strength, the curve and the plastic state agree with the serial run to solver tolerance.
+    from solvers.analyses.strength import StrengthSettings, strength
+    from solvers.fe.macro_newton import NewtonSettings
+    from solvers.micromechanics.materials import isotropic
+    from solvers.micromechanics.plasticity import DruckerPragerPlasticity
+
+    glass = isotropic(90.0, 0.36, 6.0, plasticity=DruckerPragerPlasticity(1.96, 2.43, dilatancy=0.5, hardening_modulus=2.0))
+    materials = {"matrix": glass, "inclusion": isotropic(130.0, 0.34, 8.9)}
+    settings = StrengthSettings(strain=(0.0, 0.04), steps=10, fields_every=0,
+                                newton=NewtonSettings(force_tolerance=1e-11, stress_tolerance=1e-11))
+
+    def curve(comm):
+        rve = inclusions(0.25, (1.0, 1.0, 1.0), MeshSettings(size=0.2), center=(0.3, 0.4, 0.45), comm=comm)
+        result = strength(rve, materials, settings, solver=SolverOptions(method=method, rtol=1e-11))
+        return (np.array(result.curve["loaded_stress"]), np.array(result.curve["plastic_strain"]),
+                result.metrics.yield_strength)
+
+    stress, plastic, yield_strength = curve(COMM)
+    serial_stress, serial_plastic, serial_yield = _serial_on_rank0(curve)
+    assert plastic[-1] > 1e-3  # it did yield
+    assert np.abs(stress - serial_stress).max() < 1e-8 * np.abs(serial_stress).max()
+    assert np.abs(plastic - serial_plastic).max() < 1e-7 * serial_plastic.max()
+    assert yield_strength == pytest.approx(serial_yield, rel=1e-8)

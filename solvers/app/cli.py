@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import traceback
@@ -107,6 +108,22 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Figures that ``amorfem run`` draws for an inelastic run (the others come with ``amorfem view``).
+RUN_FIGURES = ("stress_strain", "plastic_strain", "von_mises_end", "plastic_zone_growth")
+
+
+def _curves_and_states(out: Path, name: str) -> None:
+    """Rank 0: the stress-strain curve and the plastic-zone pictures of a run that has them, in ``out/figures``."""
+    from postprocess.figures import render_figures
+    from postprocess.results import load_results
+
+    if not (out / "summary.json").exists() or "curve" not in json.loads((out / "summary.json").read_text()):
+        return
+    results = load_results(out)
+    for figure, path in render_figures(results, out / "figures", names=RUN_FIGURES).items():
+        log.info("%s: %s %s", name, figure, path)
+
+
 def _run(args: argparse.Namespace, comm: MPI.Comm) -> int:
     from solvers.app.case import load_case
     from solvers.app.run import run_case
@@ -126,6 +143,7 @@ def _run(args: argparse.Namespace, comm: MPI.Comm) -> int:
         for summary in sorted(out.rglob("summary.json")):
             if summary.parent == out or not (summary.parent / "rve.png").exists():
                 log.info("%s: picture %s", case.name, save_phase_picture(summary.parent))
+        _curves_and_states(out, case.name)
     if comm.rank == 0:
         log.info("%s: results in %s", case.name, out)
     return 0
