@@ -371,7 +371,9 @@ class MacroStrainProblem:
             self._border = BorderedSystem(self.A, len(free), self.solver_options, symmetric=self.symmetric)
             first_of_step = True
         self._border.update(self.A, couplings, transposed, block, rebuild=first_of_step)
-        iterations = self._border.refresh_schur(rtol=1e-3) if first_of_step and free else 0
+        # S^ only preconditions the border: columns to 1e-2 keep the FGMRES iterations of 1e-3
+        # (measured, 45k dofs, 20 steps) with 28 % fewer Krylov iterations in all.
+        iterations = self._border.refresh_schur(rtol=1e-2) if first_of_step and free else 0
         R.scale(-1.0)
         dw, d_xi, solve_iterations = self._border.solve(R, -volume * g, rtol, label="Newton step", atol=0.3 * target,
                                                         enough=target)
