@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a case value, e.g. --set mesh.size=1.5 (repeatable; value read as TOML)")
     run.add_argument("--force", action="store_true", help="recompute even if the results folder is up to date")
-    run.add_argument("--no-picture", action="store_true", help="skip the PyVista picture of the RVE")
+    run.add_argument("--no-picture", action="store_true", help="skip the pictures (the RVE; the curve and plastic zones of a strength run)")
     run.add_argument("--quiet", action="store_true", help="print warnings and errors only")
     report = commands.add_parser("report", help="HTML report of one results folder, or a comparison of several")
     report.add_argument("directories", type=Path, nargs="+", help="results folders")

@@ -100,6 +100,9 @@ class BorderedSystem:
         self._keys = []
         db = PETSc.Options()
         inner = {key: value for key, value in options.petsc(symmetric).items() if key.startswith(("pc_", "mg_"))}
+        # The tangent changes every step but its graph does not: rebuild only the Galerkin
+        # coarse operators on the new tangent and keep the aggregates and prolongators.
+        inner.setdefault("pc_gamg_reuse_interpolation", "true")
         for key, value in inner.items():
             db[f"{self.prefix}inner_{key}"] = value
             self._keys.append(f"{self.prefix}inner_{key}")
