@@ -58,7 +58,7 @@ def _run_on_two_ranks(path: Path, out: Path, *overrides: str) -> None:
 
 
 #: The strength cases run as shipped (geometry, mesh, materials, path) in fewer load steps.
-FEWER_STEPS = ("analysis.steps=8", "analysis.fields_every=3")
+FEWER_STEPS = ("analysis.steps=5", "analysis.fields_every=2")
 
 
 @pytest.mark.parametrize("path", [p for p in STRENGTH if "magnesium" not in p.stem],
