@@ -334,8 +334,8 @@ def strength(rve, materials, settings: StrengthSettings, degree: int = 1, solver
         arrays, state = restored
         problem.w.x.array[:] = arrays["w"]
         problem.xi[:] = arrays["xi"]
-        problem.laws.load_snapshot({g.phase: {name[len(g.phase) + 2:]: arrays[name] for name in arrays
-                                              if name.startswith(g.phase + "::")} for g in problem.laws.groups})
+        problem.laws.load_snapshot({g.key: {name[len(g.key) + 2:]: arrays[name] for name in arrays
+                                            if name.startswith(g.key + "::")} for g in problem.laws.groups})
         problem._evaluate()
         problem.commit()
         curve = state["curve"]
@@ -388,8 +388,8 @@ def strength(rve, materials, settings: StrengthSettings, degree: int = 1, solver
                 _write_csv(directory / "curve.csv", curve)
             if step % settings.checkpoint_every == 0 or stepper.done:
                 arrays = {"w": problem.w.x.array, "xi": problem.xi, "w_previous": previous[0], "xi_previous": previous[1]}
-                for phase, values in problem.laws.state_snapshot().items():
-                    arrays.update({f"{phase}::{name}": v for name, v in values.items()})
+                for key, values in problem.laws.state_snapshot().items():
+                    arrays.update({f"{key}::{name}": v for name, v in values.items()})
                 checkpoint.save(arrays, {"curve": curve, "t": stepper.t, "step": stepper.step, "written": written,
                                          "pending": pending, "last_step": last_step})
     if directory is not None and not any(w["step"] == len(curve["t"]) - 1 for w in written):

@@ -18,7 +18,7 @@ scatter is needed. Units: GPa, strain dimensionless.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import basix.ufl
 import numpy as np
@@ -29,6 +29,7 @@ from dolfinx import fem
 
 from solvers.fe.body import MeshedBody, cell_phase_tags
 from solvers.fe.constitutive import ConstitutiveLaw
+from solvers.micromechanics.voigt import rotation_from_euler
 
 __all__ = ["QuadratureLaws", "quadrature_degree"]
 
@@ -42,9 +43,41 @@ def quadrature_degree(degree: int) -> int:
 class _Group:
     law: ConstitutiveLaw
     phase: str
+    key: str                     # unique: the phase, or "phase@k" for its k-th lattice orientation
     cells: np.ndarray            # local cell indices (owned and ghost)
     committed: dict[str, np.ndarray]
     trial: dict[str, np.ndarray]
+
+
+def oriented_laws(body: MeshedBody, phase: str, law: ConstitutiveLaw,
+                  cells: np.ndarray) -> list[tuple[str, ConstitutiveLaw, np.ndarray]]:
+    """The law of a phase's cells turned by their lattice orientations: ``[(key, law, cells), ...]``.
+
+    Cells without an orientation (NaN rows of ``body.cell_orientations``, or none at all) keep
+    ``law``; the cells of each distinct orientation get ``law`` with its material rotated from the
+    crystal to the sample frame (as the elastic stiffness of :func:`solvers.fe.elasticity.cell_stiffness`).
+    Keys name the Bunge angles, so a rank's checkpoint finds its groups again.
+
+    Raises
+    ------
+    ValueError
+        When oriented cells have a law with no ``material`` to turn.
+    """
+    orientations = getattr(body, "cell_orientations", None)
+    if orientations is None:
+        return [(phase, law, cells)]
+    euler = orientations[cells]
+    plain = np.isnan(euler[:, 0])
+    if plain.all():  # (also a phase with no cells on this rank)
+        return [(phase, law, cells)]
+    out = [(phase, law, cells[plain])] if plain.any() else []
+    if not hasattr(law, "material"):
+        raise ValueError(f"phase '{phase}' has lattice orientations but its law {type(law).__name__} has no material to turn")
+    unique, inverse = np.unique(euler[~plain], axis=0, return_inverse=True)
+    for k, angles in enumerate(unique):
+        turned = replace(law, material=law.material.rotated(rotation_from_euler(*angles)))
+        out.append((f"{phase}@{'_'.join(f'{a:.9g}' for a in angles)}", turned, cells[~plain][inverse.ravel() == k]))
+    return out
 
 
 class QuadratureLaws:
@@ -78,9 +111,9 @@ class QuadratureLaws:
         n_points = self.points.shape[0]
         self.groups: list[_Group] = []
         for phase, tag in body.phases.items():
-            cells = np.flatnonzero(tags == tag).astype(np.int32)
-            state = laws[phase].initial_state(cells.size * n_points)
-            self.groups.append(_Group(laws[phase], phase, cells, state, {k: v.copy() for k, v in state.items()}))
+            for key, law, cells in oriented_laws(body, phase, laws[phase], np.flatnonzero(tags == tag).astype(np.int32)):
+                state = law.initial_state(cells.size * n_points)
+                self.groups.append(_Group(law, phase, key, cells, state, {k: v.copy() for k, v in state.items()}))
         self.update_count = 0
 
     @property
@@ -128,13 +161,13 @@ class QuadratureLaws:
             group.trial = {k: v.copy() for k, v in group.committed.items()}
 
     def state_snapshot(self) -> dict[str, dict[str, np.ndarray]]:
-        """The committed state of every phase, ``{phase: {name: array (points, ...)}}`` (for checkpoints)."""
-        return {group.phase: {k: v.copy() for k, v in group.committed.items()} for group in self.groups}
+        """The committed state of every group, ``{key: {name: array (points, ...)}}`` (for checkpoints)."""
+        return {group.key: {k: v.copy() for k, v in group.committed.items()} for group in self.groups}
 
     def load_snapshot(self, snapshot: Mapping[str, Mapping[str, np.ndarray]]) -> None:
         """Set the committed (and trial) state from :meth:`state_snapshot` output of the same mesh and ranks."""
         for group in self.groups:
-            saved = snapshot[group.phase]
+            saved = snapshot[group.key]
             group.committed = {k: np.array(saved[k]) for k in group.committed}
             group.trial = {k: v.copy() for k, v in group.committed.items()}
 

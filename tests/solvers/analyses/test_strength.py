@@ -139,6 +139,26 @@ def test_elastic_uniaxial_stress_control_equals_the_compliance_of_the_stiffness_
     assert np.abs(strain - np.linalg.solve(C, uniaxial)).max() < 1e-7 * np.abs(strain).max()
 
 
+def test_crystal_lattice_orientations_reach_the_laws_of_the_strength_analysis():
+    # A 4-grain copper polycrystal (one random lattice per grain) in 0.15 amorphous films: in
+    # the elastic range, uniaxial stress control must equal the stiffness analysis's C^-1 applied
+    # to the stress, which turns every grain's stiffness by its own orientation.
+    from meshing import polycrystal_geometry
+    from meshing.rve import build_rve
+    from solvers.micromechanics.material_library import library_material
+
+    rve = build_rve(polycrystal_geometry(4, (1.0, 1.0, 1.0), film_thickness=0.15, seed=2),
+                    MeshSettings(size=0.16, phase_size={"film": 0.05}), comm=MPI.COMM_SELF)
+    assert rve.cell_orientations is not None
+    materials = {"grain": library_material("copper"), "film": isotropic(90.0, 0.36, 6.0)}
+    C = effective_stiffness(rve, materials, solver=SolverOptions(rtol=1e-12)).C
+    settings = StrengthSettings(strain=(0.0, 0.002), steps=1, newton=TIGHT)
+    result = strength(rve, materials, settings, solver=DIRECT)
+    sigma = result.curve["loaded_stress"][-1]
+    strain = np.array(result.curve["strain"][-1])
+    assert np.abs(strain - np.linalg.solve(C, sigma * np.eye(6)[0])).max() < 1e-7 * np.abs(strain).max()
+
+
 @pytest.fixture(scope="module")
 def cycle(sphere_rve, tmp_path_factory):
     settings = StrengthSettings(strain=(0.0, 0.04, 0.0), steps=40, fields_at=(0.02,), fields_every=0)
