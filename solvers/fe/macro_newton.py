@@ -266,7 +266,6 @@ class MacroStrainProblem:
         self.xi[list(control.controlled)] = controlled
         report = NewtonReport(converged=False, iterations=0)
         targets = control.target_vector()
-        volume = self.rve.volume
         D = control.basis
         for iteration in range(self.newton.max_iterations + 1):
             start = MPI.Wtime()
