@@ -34,9 +34,7 @@ def test_case_file_is_valid(path):
 @pytest.mark.parametrize("path", STIFFNESS, ids=lambda p: str(p.relative_to(ROOT / "cases")))
 def test_ready_case_runs_on_two_ranks_with_summary_and_picture(tmp_path, path):
     out = tmp_path / path.stem
-    run = subprocess.run([str(BIN / "mpirun"), "-n", "2", str(BIN / "amorfem"), "run", str(path), "--out", str(out), "--quiet"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=900)
-    assert run.returncode == 0, run.stderr
+    _run_on_two_ranks(path, out)
     import pyvista as pv
 
     for summary_path in out.rglob("summary.json"):  # the case and, for hierarchical cases, every lower scale
