@@ -9,11 +9,12 @@ is
 with ``K`` the sparse tangent of the fluctuation, ``B`` and ``B~`` its couplings to the ``m``
 free macroscopic strains (``m`` <= 6 columns) and ``D`` a small dense block. Instead of ``1 + m``
 solves with ``K`` (condensation), flexible GMRES solves the whole system once, preconditioned
-(on the right) by the block-triangular ``[[K^, B], [0, S^]]``: algebraic multigrid for ``K`` and a fixed
-``m x m`` Schur matrix ``S^ = D - B~^T K^-1 B``, refreshed once per load step from ``m`` solves
-with ``K`` (warm-started from the previous ones) and kept for the step's other Newton
-iterations, whose tangents differ little. (``S^ = D`` alone is not enough: in a plastic state
-the true Schur matrix is tens of times softer, and GMRES was measured to stagnate with it.)
+(on the right) by the block-triangular ``[[K^, B], [0, S^]]``: algebraic multigrid for ``K``
+and a fixed ``m x m`` Schur matrix ``S^ = D - B~^T K^-1 B``, computed from ``m`` solves with
+``K`` (warm-started from the previous ones) and kept while it still preconditions well (the
+caller decides when to refresh it; :mod:`solvers.fe.macro_newton` does when its solves slow
+down). (``S^ = D`` alone is not enough: in a plastic state the true Schur matrix is tens of
+times softer, and GMRES was measured to stagnate with it.)
 The border's rows live on rank 0. Units: those of the blocks.
 """
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
 from solvers.micromechanics.materials import Material
 
-__all__ = ["LawUpdate", "ConstitutiveLaw", "LinearElastic", "elastic_laws"]
+__all__ = ["LawUpdate", "ConstitutiveLaw", "MaterialLaw", "LinearElastic", "elastic_laws"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,16 +69,16 @@ class ConstitutiveLaw(Protocol):
 
 
 @dataclass(frozen=True, eq=False)
-class LinearElastic:
-    """Linear elasticity: ``sigma = C eps`` with the material's Voigt stiffness (GPa), no state.
+class MaterialLaw:
+    """What the laws of one phase material share: its name, its elastic stiffness, zero initial state.
 
-    Parameters
-    ----------
-    material : Material
-        The phase material (sample-frame stiffness, GPa).
+    Subclasses list their state in ``state`` (name -> shape per point) and implement ``update``.
     """
 
     material: Material
+
+    #: Name -> shape per point of the state (zeros initially).
+    state: ClassVar[Mapping[str, tuple[int, ...]]] = {}
 
     @property
     def name(self) -> str:
@@ -87,21 +87,37 @@ class LinearElastic:
 
     @property
     def is_linear(self) -> bool:
-        """Always True."""
-        return True
+        """True only for a law without state (overridden by :class:`LinearElastic`)."""
+        return False
 
     @property
     def state_shapes(self) -> Mapping[str, tuple[int, ...]]:
-        """No state."""
-        return {}
+        """Name and shape per point of every state variable."""
+        return dict(self.state)
 
     def elastic_stiffness(self) -> np.ndarray:
-        """The material's Voigt stiffness (GPa)."""
+        """The material's (undamaged, unyielded) Voigt stiffness (GPa)."""
         return self.material.stiffness
 
     def initial_state(self, n: int) -> dict[str, np.ndarray]:
-        """No state."""
-        return {}
+        """Virgin points: every state variable zero."""
+        return {name: np.zeros((n, *shape)) for name, shape in self.state.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class LinearElastic(MaterialLaw):
+    """Linear elasticity: ``sigma = C eps`` with the material's Voigt stiffness (GPa), no state.
+
+    Parameters
+    ----------
+    material : Material
+        The phase material (sample-frame stiffness, GPa).
+    """
+
+    @property
+    def is_linear(self) -> bool:
+        """Always True."""
+        return True
 
     def update(self, strain: np.ndarray, state: Mapping[str, np.ndarray]) -> LawUpdate:
         """``sigma = C eps`` at every point; the tangent is C."""

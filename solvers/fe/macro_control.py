@@ -156,6 +156,12 @@ class MacroControl:
         """The first controlled component: the one a stress-strain curve is drawn along."""
         return self.controlled[0]
 
+    @property
+    def sense(self) -> float:
+        """+1 or -1: the sign of the loaded component's largest knot (curves are drawn with loading positive)."""
+        dominant = int(np.abs(self.path[:, 0]).argmax())
+        return float(np.sign(self.path[dominant, 0])) or 1.0
+
     @classmethod
     def build(cls, dim: int, control: str, strain: Sequence[float] | Mapping[str, Sequence[float]],
               direction: Sequence[float] | None = None, ratio: float = 1.0, component: str = "12",

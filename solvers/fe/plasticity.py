@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from solvers.fe.constitutive import ConstitutiveLaw, LawUpdate, LinearElastic
+from solvers.fe.constitutive import ConstitutiveLaw, LawUpdate, LinearElastic, MaterialLaw
 from solvers.micromechanics.materials import Material, bulk_shear_from_E_nu
 from solvers.micromechanics.plasticity import DruckerPragerPlasticity, VonMisesPlasticity
 
@@ -59,42 +59,15 @@ def _isotropic(material: Material) -> tuple[float, float, np.ndarray]:
 
 
 @dataclass(frozen=True, eq=False)
-class _PlasticLaw:
+class _PlasticLaw(MaterialLaw):
     """What both plasticity laws share: an isotropic material with yield data of ``data_type``."""
 
-    material: Material
-
     data_type: ClassVar[type] = VonMisesPlasticity
-    #: Name -> shape per point of the state (zeros initially).
-    state: ClassVar[Mapping[str, tuple[int, ...]]] = {}
 
     def __post_init__(self) -> None:
         if not isinstance(self.material.plasticity, self.data_type):
             raise ValueError(f"material '{self.material.name}' has no {self.data_type.model} plasticity data")
         _isotropic(self.material)
-
-    @property
-    def name(self) -> str:
-        """The material's name."""
-        return self.material.name
-
-    @property
-    def is_linear(self) -> bool:
-        """False: it yields."""
-        return False
-
-    @property
-    def state_shapes(self) -> Mapping[str, tuple[int, ...]]:
-        """Name and shape per point of every state variable."""
-        return dict(self.state)
-
-    def elastic_stiffness(self) -> np.ndarray:
-        """The isotropic Voigt stiffness (GPa)."""
-        return self.material.stiffness
-
-    def initial_state(self, n: int) -> dict[str, np.ndarray]:
-        """Virgin points."""
-        return {name: np.zeros((n, *shape)) for name, shape in self.state.items()}
 
 
 @dataclass(frozen=True, eq=False)

@@ -242,7 +242,12 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_ends_as_an_uninterrupted_o
     monkeypatch.setattr(macro_newton.MacroStrainProblem, "solve", original)
     resumed = strength(sphere_rve, materials, settings, directory=tmp_path / "killed", run_key="k")
     assert resumed.resumed_from == 7
-    assert np.allclose(resumed.curve["stress"], whole.curve["stress"], rtol=1e-9, atol=1e-12)
+    # Equal to the Newton tolerances: the resumed run sets its preconditioners (multigrid, the
+    # border's Schur matrix) up afresh, so its iterates differ from the uninterrupted ones within
+    # them. The free stresses (held at 0) are converged to stress_tolerance |Sigma|.
+    stress = np.asarray(whole.curve["stress"])
+    tolerance = settings.newton.stress_tolerance * np.abs(stress).max()
+    assert np.allclose(resumed.curve["stress"], stress, rtol=1e-9, atol=tolerance)
     other = strength(sphere_rve, materials, settings, directory=tmp_path / "killed", run_key="another case")
     assert other.resumed_from is None  # a checkpoint of other inputs or code is not used
 
