@@ -47,7 +47,7 @@ def plot_stress_strain(summaries: Sequence[dict], labels: Sequence[str], title: 
         e = 100 * np.asarray(curve["loaded_strain"])
         s = np.asarray(curve["loaded_stress"])
         ax.plot(e, s, "-", color=colour, lw=2, label=label)
-        metrics = summary.get("strength", {})
+        metrics = summary.get("strength", summary.get("toughness", {}))
         modulus = metrics.get("modulus_GPa")
         if metrics.get("yield_strength_GPa") is not None and modulus:
             y = metrics["yield_strength_GPa"]

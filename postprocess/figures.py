@@ -115,15 +115,19 @@ def _state(quantity: str) -> Callable[[Results, Path], None]:
     def render(results: Results, path: Path) -> None:
         from postprocess.states import plot_state
 
-        _screenshot(plot_state(results, quantity, window_size=WINDOW), path)
+        clim = (0.0, 1.0) if quantity == "damage" else None
+        _screenshot(plot_state(results, quantity, clim=clim, window_size=WINDOW), path)
 
     return render
 
 
-def _animation(results: Results, path: Path) -> None:
-    from postprocess.states import animate_states
+def _animation(quantity: str) -> Callable[[Results, Path], None]:
+    def render(results: Results, path: Path) -> None:
+        from postprocess.states import animate_states
 
-    animate_states(results, path)
+        animate_states(results, path, quantity=quantity)
+
+    return render
 
 
 def _always(results: Results) -> bool:
@@ -149,16 +153,22 @@ def _curve(results: Results) -> bool:
     return has_curve(results.summary)
 
 
-def _inelastic(results: Results) -> bool:
-    from postprocess.states import has_state
+def _holds(quantity: str) -> Callable[[Results], bool]:
+    def available(results: Results) -> bool:
+        from postprocess.states import has_state
 
-    return has_state(results)
+        return has_state(results, quantity)
+
+    return available
 
 
-def _animated(results: Results) -> bool:
-    from postprocess.states import field_steps
+def _animated(quantity: str) -> Callable[[Results], bool]:
+    def available(results: Results) -> bool:
+        from postprocess.states import field_steps
 
-    return _inelastic(results) and len(field_steps(results)) >= 2
+        return _holds(quantity)(results) and len(field_steps(results)) >= 2
+
+    return available
 
 
 def _three_d(results: Results) -> bool:
@@ -189,11 +199,15 @@ FIGURES: list[FigureSpec] = [
     FigureSpec("stress_strain", "Macroscopic stress-strain curve with its 0.2 % offset yield (circle) and peak (star).",
                _curve, _stress_strain),
     FigureSpec("plastic_strain", "Equivalent plastic strain at the end of the path, on the deformed RVE: the plastic zones.",
-               _inelastic, _state("equivalent_plastic_strain")),
-    FigureSpec("von_mises_end", "Von Mises stress at the end of the path, on the deformed RVE.", _inelastic,
-               _state("von_mises")),
+               _holds("equivalent_plastic_strain"), _state("equivalent_plastic_strain")),
+    FigureSpec("von_mises_end", "Von Mises stress at the end of the path, on the deformed RVE.",
+               _holds("equivalent_plastic_strain"), _state("von_mises")),
     FigureSpec("plastic_zone_growth", "Animation: the equivalent plastic strain at the steps written along the path.",
-               _animated, _animation, suffix=".gif"),
+               _animated("equivalent_plastic_strain"), _animation("equivalent_plastic_strain"), suffix=".gif"),
+    FigureSpec("crack", "Damage at the end of the path, on the deformed RVE: the crack pattern over the phases.",
+               _holds("damage"), _state("damage")),
+    FigureSpec("crack_growth", "Animation: the damage at the steps written along the path (crack growth).",
+               _animated("damage"), _animation("damage"), suffix=".gif"),
     FigureSpec("ashby_strength", "The design on a strength-density chart among reference materials of the field.",
                _on_ashby_chart("strength"), _ashby("strength")),
 ]

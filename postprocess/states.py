@@ -1,10 +1,11 @@
-"""Views of the state of inelastic runs: plastic strain and von Mises stress on the deformed RVE,
+"""Views of the state of inelastic runs: plastic strain, damage and von Mises stress on the deformed RVE,
 at the end or at the steps written along the path, and an animation of their growth.
 
 The state fields are the cell data ``equivalent_plastic_strain`` (dimensionless), ``von_mises``
 (GPa) and ``stress`` of a results folder's ``fields/`` (the end) or of
-``steps/step_NNNN/`` (listed in ``summary.json`` under ``strength.field_steps``), with the point
-data ``displacement`` (nm). Units: nm, GPa.
+``steps/step_NNNN/`` (listed in ``summary.json`` under ``strength.field_steps`` or
+``toughness.field_steps``), with the point data ``displacement`` (nm); a toughness run's cell
+data ``damage`` (0 intact, 1 broken) shows the crack pattern. Units: nm, GPa.
 """
 
 from __future__ import annotations
@@ -19,17 +20,24 @@ from postprocess.results import Results, load_grid
 __all__ = ["STATE_LABELS", "has_state", "field_steps", "state_grid", "plot_state", "animate_states"]
 
 #: Quantity -> colour-bar label.
-STATE_LABELS = {"equivalent_plastic_strain": "equivalent plastic strain", "von_mises": "von Mises stress (GPa)"}
+STATE_LABELS = {"equivalent_plastic_strain": "equivalent plastic strain", "von_mises": "von Mises stress (GPa)",
+                "damage": "damage d (0 intact, 1 broken)"}
+
+#: The summary sections of the analyses that write fields along their path.
+_PATH_ANALYSES = ("strength", "toughness")
 
 
-def has_state(results: Results) -> bool:
-    """True when the results hold inelastic state fields (a strength run)."""
-    return "equivalent_plastic_strain" in results.grid.cell_data
+def has_state(results: Results, quantity: str = "equivalent_plastic_strain") -> bool:
+    """True when the results hold the state field ``quantity`` (plastic strain: a strength run; damage: toughness)."""
+    return quantity in results.grid.cell_data
 
 
 def field_steps(results: Results) -> list[dict]:
     """The steps whose fields were written: ``[{"step", "loaded_strain", "file"}, ...]``."""
-    return list(results.summary.get("strength", {}).get("field_steps", []))
+    for name in _PATH_ANALYSES:
+        if name in results.summary:
+            return list(results.summary[name].get("field_steps", []))
+    return []
 
 
 def state_grid(results: Results, step: int | None = None) -> Any:
@@ -95,7 +103,7 @@ def animate_states(results: Results, path: str | Path, quantity: str = "equivale
         raise ValueError(f"'{results.directory}' has no fields written along the path")
     grids = [state_grid(results, step) for step in steps]
     top = max(float(np.max(g.cell_data[quantity])) for g in grids)
-    clim = (0.0, top if top > 0 else 1.0)
+    clim = (0.0, 1.0) if quantity == "damage" else (0.0, top if top > 0 else 1.0)
     final = np.abs(np.asarray(grids[-1].point_data["displacement"])).max()
     magnification = 0.08 * max(results.box) / final if final > 0 else 1.0
     frames = []

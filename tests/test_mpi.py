@@ -219,3 +219,30 @@ def test_plastic_sphere_in_matrix_has_the_same_curve_on_one_and_two_ranks(method
     assert np.abs(stress - serial_stress).max() < 1e-8 * np.abs(serial_stress).max()
     assert np.abs(plastic - serial_plastic).max() < 1e-7 * serial_plastic.max()
     assert yield_strength == pytest.approx(serial_yield, rel=1e-8)
+
+
+@pytest.mark.parametrize("method", ["cg-gamg", "mumps"])
+def test_a_crack_through_an_rve_is_the_same_on_one_and_two_ranks(method):
+    # AT1 phase-field fracture of a 2D cell with a slightly weaker layer, pulled normal to it
+    # until the load is lost: curve, energies and crack agree with the serial run.
+    from dataclasses import replace
+
+    from solvers.analyses.toughness import ToughnessSettings, toughness_rve
+    from solvers.micromechanics.materials import isotropic
+
+    bulk = replace(isotropic(100.0, 0.25, 3.0), fracture_energy=1.0)
+    materials = {"weak": replace(bulk, fracture_energy=0.99), "bulk": bulk}
+    settings = ToughnessSettings(model="AT1", length=1.0, strain=(0.0, 0.12), steps=40, direction=(0.0, 1.0))
+
+    def run(comm):
+        rve = laminate([1.0, 5.0], ["weak", "bulk"], [2.0], MeshSettings(size=0.25), comm=comm)
+        result = toughness_rve(rve, materials, settings, solver=SolverOptions(method=method, rtol=1e-11))
+        return (np.array(result.curve["loaded_stress"]), np.array(result.curve["dissipated_energy"]),
+                result.metrics["failure_strain"])
+
+    stress, dissipated, failure = run(COMM)
+    serial_stress, serial_dissipated, serial_failure = _serial_on_rank0(run)
+    assert failure is not None and failure == pytest.approx(serial_failure, rel=1e-12)
+    assert stress.shape == serial_stress.shape
+    assert np.abs(stress - serial_stress).max() < 1e-6 * np.abs(serial_stress).max()
+    assert np.abs(dissipated - serial_dissipated).max() < 1e-6 * serial_dissipated.max()

@@ -8,5 +8,6 @@ module and its import below: run, case parsing and local fields do not change.
 from solvers.analyses.registry import ANALYSES, Analysis, AnalysisInputs, AnalysisResult, analysis_named, register
 from solvers.analyses import stiffness  # noqa: F401  (registers "stiffness")
 from solvers.analyses import strength  # noqa: F401  (registers "strength")
+from solvers.analyses import toughness  # noqa: F401  (registers "toughness")
 
 __all__ = ["ANALYSES", "Analysis", "AnalysisInputs", "AnalysisResult", "analysis_named", "register"]

@@ -14,7 +14,10 @@ with ``B_k = integral eps(v) . C_t . d_k``, ``B~_j = integral eps(v) . C_t^T . d
 tangent is not symmetric for non-associated flow) and ``<C_t>`` the volume average of the
 consistent tangent. Convergence: ``|R| <= force_tolerance F`` with ``F`` the larger of the
 nodal forces of the current stress on the unconstrained space and ``|f_1| |E|`` (``f_1``: the
-largest elastic nodal-force vector of a unit macro strain), and ``|g| <= stress_tolerance |Sigma|``.
+largest elastic nodal-force vector of a unit macro strain), and ``|g| <= stress_tolerance S`` with ``S``
+the larger of ``|Sigma|`` and ``|C_R E|`` (``C_R``: the Reuss average of the phases' elastic
+stiffnesses, a lower bound of the intact RVE's), so that the free stresses are held to the
+same absolute accuracy after a crack has taken the stress away.
 A linear solve that fails ends the iteration as not converged, so that the step is cut. Macro averages are
 the quadrature sums of the residual's own rule, so they are exact for the discrete problem.
 Units: nm, GPa.
@@ -64,7 +67,7 @@ class NewtonSettings:
     force_tolerance : float
         ``|R| <= force_tolerance |f_1| |E|``, in (0, 1).
     stress_tolerance : float
-        ``|d_k . Sigma - target_k| <= stress_tolerance max(|Sigma|, ...)``, in (0, 1).
+        ``|d_k . Sigma - target_k| <= stress_tolerance max(|Sigma|, |C_R E|)``, in (0, 1).
     """
 
     max_iterations: int = 12
@@ -156,6 +159,7 @@ class MacroStrainProblem:
         w_q = self.laws.weights / self.laws.weights.sum()
         self._point_volumes = owned_cell_volumes(mesh)[:, None] * w_q[None, :]        # (owned cells, points)
         self.load_scale = self._elastic_load_scale()
+        self._reuss = self._reuss_stiffness()
         self._solutions: list[PETSc.Vec] = []
         self._vectors: dict[tuple, PETSc.Vec] = {}
 
@@ -260,6 +264,16 @@ class MacroStrainProblem:
         self.laws.restore()
         return largest
 
+    def _reuss_stiffness(self) -> np.ndarray:
+        """``<S>^-1``: the inverse volume average of the phases' elastic compliances (GPa), 6x6."""
+        compliance = np.zeros((6, 6))
+        for group in self.laws.groups:
+            owned = group.cells[group.cells < self._point_volumes.shape[0]]
+            weight = float(self._point_volumes[owned].sum()) if owned.size else 0.0
+            compliance += weight * np.linalg.inv(group.law.elastic_stiffness())
+        compliance = self.comm.allreduce(compliance, op=MPI.SUM) / self.rve.volume
+        return np.linalg.inv(compliance)
+
     def _assemble_tangent(self, coeffs=None) -> None:
         self.A.zeroEntries()
         dolfinx.fem.petsc.assemble_matrix(self.A, self._tangent, coeffs=coeffs)
@@ -318,7 +332,7 @@ class MacroStrainProblem:
             report.seconds["assembly"] += MPI.Wtime() - start
             force_target = self.newton.force_tolerance * force_scale
             force_ok = r_norm <= force_target
-            stress_scale = max(float(np.abs(stress).max()), 1e-12)
+            stress_scale = max(float(np.abs(stress).max()), float(np.abs(self._reuss @ self.E.value).max()), 1e-12)
             stress_ok = (not free) or np.abs(g).max() <= self.newton.stress_tolerance * stress_scale
             report.residuals.append(r_norm)
             report.stress_residuals.append(float(np.abs(g).max()) if free else 0.0)

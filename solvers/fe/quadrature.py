@@ -160,6 +160,18 @@ class QuadratureLaws:
         for group in self.groups:
             group.trial = {k: v.copy() for k, v in group.committed.items()}
 
+    def set_state(self, name: str, values: np.ndarray) -> None:
+        """Set an input state variable (e.g. the damage of :mod:`solvers.fe.phase_field`) at every point.
+
+        ``values`` has shape (local cells, points); it becomes both the committed and the trial
+        value of every group whose law has ``name``, so the next :meth:`update` reads it.
+        """
+        values = np.asarray(values).reshape(-1, self.num_points)
+        for group in self.groups:
+            if name in group.committed:
+                group.committed[name] = values[group.cells].ravel().copy()
+                group.trial[name] = group.committed[name].copy()
+
     def state_snapshot(self) -> dict[str, dict[str, np.ndarray]]:
         """The committed state of every group, ``{key: {name: array (points, ...)}}`` (for checkpoints)."""
         return {group.key: {k: v.copy() for k, v in group.committed.items()} for group in self.groups}

@@ -186,12 +186,17 @@ def library_material(name: str, euler_deg: list[float] | None = None) -> Materia
         if euler_deg is not None:
             raise ValueError(f"material '{name}' is isotropic; an orientation (euler_deg) has no meaning for it")
         plasticity = plasticity_from_spec(entry["plasticity"], name) if "plasticity" in entry else None
-        return isotropic(entry["E"], entry["nu"], entry["density"], name=name, source=entry["source"], plasticity=plasticity)
-    C = stiffness_from_constants(entry["constants"], entry["symmetry"])
-    return anisotropic(C, entry["density"], euler_deg=euler_deg, name=name, source=entry["source"])
+        material = isotropic(entry["E"], entry["nu"], entry["density"], name=name, source=entry["source"],
+                             plasticity=plasticity)
+    else:
+        C = stiffness_from_constants(entry["constants"], entry["symmetry"])
+        material = anisotropic(C, entry["density"], euler_deg=euler_deg, name=name, source=entry["source"])
+    if "fracture" in entry:
+        material = replace(material, fracture_energy=float(entry["fracture"]["energy"]))
+    return material
 
 
-_INLINE_KEYS = {"name", "E", "nu", "density", "C", "euler_deg", "source", "plasticity"}
+_INLINE_KEYS = {"name", "E", "nu", "density", "C", "euler_deg", "source", "plasticity", "fracture_energy"}
 
 
 def material_from_spec(spec: str | Mapping[str, Any], label: str = "material") -> Material:
@@ -205,7 +210,8 @@ def material_from_spec(spec: str | Mapping[str, Any], label: str = "material") -
         (``{E = 70, nu = 0.2, density = 2.5}``, GPa and g/cm^3); or an inline crystal
         (``{C = [[...6x6...]], density = 3.0, euler_deg = [...]}``). An isotropic material may
         carry ``plasticity = {model = "von_mises" | "drucker_prager", ...}`` (GPa), which replaces
-        the library's yield data, or ``plasticity = false`` to keep the phase elastic.
+        the library's yield data, or ``plasticity = false`` to keep the phase elastic. Any
+        material may carry ``fracture_energy`` (J/m^2 = GPa nm), which replaces the library's.
     label : str
         Name of the phase, used in error messages and as the default material name.
 
@@ -221,6 +227,11 @@ def material_from_spec(spec: str | Mapping[str, Any], label: str = "material") -
     if unknown:
         raise ValueError(f"material of phase '{label}': unknown keys {sorted(unknown)}; allowed: {sorted(_INLINE_KEYS)}")
     material = _elastic_from_spec(spec, label)
+    if "fracture_energy" in spec:
+        value = spec["fracture_energy"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"material of phase '{label}': fracture_energy={value!r} must be a number (J/m^2)")
+        material = replace(material, fracture_energy=float(value))
     if "plasticity" not in spec:
         return material
     plasticity = spec["plasticity"]

@@ -126,6 +126,9 @@ class Material:
     plasticity : VonMisesPlasticity or DruckerPragerPlasticity or None
         Yield and hardening data (GPa), used by inelastic analyses (strength); isotropic
         materials only. None: the phase stays elastic.
+    fracture_energy : float or None
+        Critical energy release rate ``Gc`` (J/m^2 = GPa nm), > 0, used by the toughness
+        analysis (phase-field fracture). None: not known.
     """
 
     name: str
@@ -135,6 +138,7 @@ class Material:
     nu: float | None = None
     source: str = "given inline"
     plasticity: Plasticity | None = None
+    fracture_energy: float | None = None
 
     def __post_init__(self) -> None:
         if np.shape(self.stiffness) != (6, 6):
@@ -142,6 +146,9 @@ class Material:
         C = checked_stiffness(self.stiffness, f"material '{self.name}': stiffness", symmetry_tolerance=1e-10)
         if not (np.isfinite(self.density) and self.density > 0):
             raise ValueError(f"material '{self.name}': density={self.density} g/cm^3 is not allowed; must be > 0")
+        if self.fracture_energy is not None and not (np.isfinite(self.fracture_energy) and self.fracture_energy > 0):
+            raise ValueError(f"material '{self.name}': fracture_energy={self.fracture_energy} J/m^2 is not allowed; "
+                             f"must be > 0")
         if self.plasticity is not None and self.E is None:
             raise ValueError(f"material '{self.name}': plasticity needs an isotropic material (E, nu); this one is anisotropic")
         C = C.copy()
@@ -177,6 +184,8 @@ class Material:
         out["C_GPa"] = self.stiffness.tolist()
         if self.plasticity is not None:
             out["plasticity"] = self.plasticity.to_dict()
+        if self.fracture_energy is not None:
+            out["fracture_energy_J_m2"] = self.fracture_energy
         return out
 
 

@@ -146,3 +146,14 @@ def test_a_computed_stiffness_is_checked_before_use_with_the_numbers():
         checked_stiffness(indefinite, "S")
     with pytest.raises(ValueError, match="non-finite"):
         checked_stiffness(np.full((3, 3), np.nan), "C")
+
+
+def test_a_fracture_energy_is_taken_from_the_case_and_bad_ones_are_refused():
+    from solvers.micromechanics.material_library import material_from_spec
+
+    material = material_from_spec({"E": 70.0, "nu": 0.2, "density": 2.5, "fracture_energy": 1.5}, "glass")
+    assert material.fracture_energy == 1.5 and material.to_dict()["fracture_energy_J_m2"] == 1.5
+    with pytest.raises(ValueError, match=r"fracture_energy=-1.0 J/m\^2 is not allowed; must be > 0"):
+        material_from_spec({"E": 70.0, "nu": 0.2, "density": 2.5, "fracture_energy": -1.0}, "glass")
+    with pytest.raises(ValueError, match="fracture_energy='tough' must be a number"):
+        material_from_spec({"E": 70.0, "nu": 0.2, "density": 2.5, "fracture_energy": "tough"}, "glass")

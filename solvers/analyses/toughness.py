@@ -1,0 +1,364 @@
+"""Toughness of an RVE: phase-field fracture to complete loss of load (``type = "toughness"``, ``mode = "rve"``).
+
+Every phase is damaged elastic (:mod:`solvers.fe.phase_field`) with its own fracture energy
+``Gc`` (the material's ``fracture_energy``, J/m^2); damage follows the AT1 or AT2 model
+(:mod:`solvers.micromechanics.fracture`) with one regularisation length ``l`` (nm), which the
+mesh must resolve. The periodic RVE follows a macroscopic load path under mixed control (the
+condensed Newton of :mod:`solvers.fe.macro_newton`); each load step minimises the energy by
+alternate displacement and damage solves (:mod:`solvers.fe.alternate_minimisation`). The run
+ends when the stress has fallen below ``stop_at`` of its peak (complete loss of load) or at the
+end of the path.
+
+Energy bookkeeping (volume averages, GPa; 1 GPa = 1000 MJ/m^3), per accepted step:
+
+* ``external_work``: ``sum 1/2 (Sigma_k + Sigma_k+1^0) : (E_k+1 - E_k)``, with ``Sigma^0`` the
+  stress at the new strain before the damage moves (the first displacement solve of the step): the
+  exact work of the discrete path, which loads at fixed damage and then lets the damage evolve at
+  fixed strain;
+* ``elastic_energy`` (``g psi+ + psi-``) and ``dissipated_energy`` (``Gc / c_w (w/l + l |grad d|^2)``);
+* ``released_energy``: the drop of ``elastic + dissipated`` while the damage evolves at fixed
+  strain, summed over the steps: zero for crack growth that the load controls, the energy an
+  unstable crack jump gives away otherwise.
+
+``W_ext = W_el + W_d + W_released`` holds at every step (``energy_balance`` is its largest
+relative gap). The work of fracture is the external work to complete failure (MJ/m^3).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from mpi4py import MPI
+
+from solvers.analyses.load_path import LOAD_PATH_KEYS, LoadPathSettings, check_load_path, path_parameters
+from solvers.analyses.path_following import PathResult, follow_path, path_output, path_result_fields
+from solvers.analyses.registry import Analysis, AnalysisInputs, register
+from solvers.fe.alternate_minimisation import StaggeredReport, StaggeredSettings, alternate_minimisation
+from solvers.fe.body import owned_phase_tags
+from solvers.fe.linear_solver import SolverOptions
+from solvers.fe.macro_newton import MacroStrainProblem
+from solvers.fe.phase_field import DamageField, check_fracture_energies, check_resolution, damaged_laws
+from solvers.micromechanics.fracture import PhaseFieldModel
+from solvers.micromechanics.stress_strain import initial_modulus, peak
+from solvers.micromechanics.units import MJ_PER_M3_PER_GPA
+
+__all__ = ["ToughnessSettings", "ToughnessResult", "toughness_rve", "parse_settings", "MODES"]
+
+log = logging.getLogger("amorfem.solvers")
+
+MODES = ("rve",)
+
+_KEYS = LOAD_PATH_KEYS | {"mode", "model", "length", "split", "residual", "staggered", "stop_at", "cells_per_length"}
+
+
+@dataclass(frozen=True)
+class ToughnessSettings(LoadPathSettings):
+    """The ``[analysis]`` table of a toughness case: a load path (:class:`LoadPathSettings`), and
+
+    Parameters
+    ----------
+    mode : {"rve"}
+        An RVE to failure under mixed macroscopic control.
+    model : {"AT1", "AT2"}
+    length : float
+        Regularisation length ``l`` (nm), > 0.
+    split : {"none", "volumetric_deviatoric", "spectral"}
+    residual : float
+        Residual stiffness of broken points, in [0, 1e-2].
+    staggered : StaggeredSettings
+        Convergence of the alternate minimisation in each step.
+    stop_at : float
+        End when the loaded stress falls below this fraction of its peak (after the peak), in (0, 1).
+    cells_per_length : float
+        The mesh must have ``h <= l / cells_per_length`` (its longest edge, nm), >= 1.
+    """
+
+    strain: tuple[float, ...] = (0.0, 0.05)
+    fields_every: int = 10
+    mode: str = "rve"
+    model: str = "AT1"
+    length: float = 1.0
+    split: str = "none"
+    residual: float = 1e-6
+    staggered: StaggeredSettings = field(default_factory=StaggeredSettings)
+    stop_at: float = 0.02
+    cells_per_length: float = 1.5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.mode not in MODES:
+            raise ValueError(f"[analysis] mode={self.mode!r} is not known; allowed: {', '.join(MODES)}")
+        self.phase_field()  # validates model, length, split, residual
+        if not 0 < self.stop_at < 1:
+            raise ValueError(f"[analysis] stop_at={self.stop_at} is outside the allowed range (0, 1)")
+        if not self.cells_per_length >= 1:
+            raise ValueError(f"[analysis] cells_per_length={self.cells_per_length} must be >= 1")
+
+    def phase_field(self) -> PhaseFieldModel:
+        """The phase-field model of these settings."""
+        return PhaseFieldModel(model=self.model, length=self.length, split=self.split, residual=self.residual)
+
+
+def parse_settings(table: Mapping[str, Any]) -> ToughnessSettings:
+    """Validate the ``[analysis]`` table (without ``type``) of a toughness case."""
+    params = path_parameters(table, _KEYS, "toughness",
+                             tables={"staggered": (StaggeredSettings, "tolerance, max_iterations")})
+    return ToughnessSettings(**params)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ToughnessResult(PathResult):
+    """An RVE loaded to failure: its curve, headline numbers and the crack pattern (and those of :class:`PathResult`).
+
+    Attributes
+    ----------
+    curve : dict of str to list
+        Per accepted step: ``t``, ``strain`` and ``stress`` (6 Voigt components; GPa),
+        ``loaded_strain``, ``loaded_stress`` (loading positive), ``passes`` (alternate
+        minimisation), ``newton``, ``krylov``, ``damage_iterations``, ``max_damage``, and the
+        energies of the module docstring (volume averages, GPa).
+    metrics : dict
+        ``modulus_GPa``, ``peak_strength_GPa``, ``strain_at_peak``, ``failure_strain`` (first
+        strain past the peak with the stress below ``stop_at`` of it; None if the load was not
+        lost), ``work_of_fracture_MJ_m3``, ``dissipated_energy_MJ_m3``, ``released_energy_MJ_m3``.
+    energy_balance : float
+        Largest ``|W_ext - W_el - W_d - W_released| / W_ext`` along the path.
+    timings : dict of str to float
+        Wall seconds: displacement solves, damage solves, total.
+    """
+
+    metrics: dict[str, Any]
+    energy_balance: float
+    loaded: str
+    model: dict[str, Any]
+    fracture_energies: dict[str, float]
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary (GPa, MJ/m^3, J/m^2, nm, s)."""
+        steps = len(self.curve["t"]) - 1
+        return {
+            "toughness": {
+                **self.metrics,
+                "mode": "rve",
+                "loaded_component": self.loaded,
+                "energy_balance": self.energy_balance,
+                "phase_field": self.model,
+                "fracture_energies_J_m2": self.fracture_energies,
+                "steps": steps,
+                "passes_per_step": float(np.mean(self.curve["passes"][1:])) if steps else 0.0,
+                "resumed_from_step": self.resumed_from,
+                "field_steps": self.steps_written,
+                "units": "stress GPa, energies per volume GPa in the curve and MJ/m^3 in the metrics, "
+                         "fracture energy J/m^2 (= GPa nm), lengths nm",
+            },
+            **self.common_summary(),
+        }
+
+    def headline(self) -> str:
+        """Peak strength and work of fracture for the log."""
+        m = self.metrics
+        failure = "load not lost" if m["failure_strain"] is None else f"failure at strain {m['failure_strain']:.4g}"
+        return (f"{self.loaded}: peak {m['peak_strength_GPa']:.4g} GPa at strain {m['strain_at_peak']:.4g}, {failure}; "
+                f"work of fracture {m['work_of_fracture_MJ_m3']:.4g} MJ/m^3")
+
+
+class _FractureSteps:
+    """The RVE's displacement and damage, stepped together (a :class:`SteppedProblem`)."""
+
+    def __init__(self, problem: MacroStrainProblem, damage: DamageField, staggered: StaggeredSettings) -> None:
+        self.problem, self.damage, self.staggered = problem, damage, staggered
+        self.first_pass: dict[str, Any] = {}
+
+    def energy(self) -> float:
+        """Elastic plus dissipated energy of the current iterate (volume average, GPa)."""
+        return self.problem.state_average("elastic_energy") + self.damage.dissipated_energy()
+
+    def solve_to(self, t: float) -> StaggeredReport:
+        self.first_pass = {}
+
+        def observe(passes: int) -> None:
+            if passes == 0:
+                self.first_pass = {"stress": self.problem.macro_stress(), "energy": self.energy()}
+
+        # (report.iterations counts passes: the stepper grows the steps that take few)
+        return alternate_minimisation(lambda: self.problem.solve_to(t), self.damage, self.staggered, observe=observe)
+
+    def commit(self) -> None:
+        self.problem.commit()
+        self.damage.commit()
+
+    def restore(self) -> None:
+        self.problem.restore()
+        self.damage.restore()
+        self.damage.push_to_laws()
+
+    def committed_arrays(self) -> dict[str, np.ndarray]:
+        return self.problem.committed_arrays()
+
+    def predict(self, previous, ratio: float) -> None:
+        self.problem.predict(previous, ratio)
+
+    def save_arrays(self) -> dict[str, np.ndarray]:
+        return {**self.problem.save_arrays(), "damage": self.damage.d.x.array.copy()}
+
+    def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        self.damage.load(arrays["damage"])
+        self.damage.push_to_laws()
+        self.problem.load_arrays({k: v for k, v in arrays.items() if k != "damage"})
+
+
+_CSV_COLUMNS = ("t", "loaded_strain", "loaded_stress", "passes", "newton", "krylov", "damage_iterations", "max_damage",
+                "elastic_energy", "dissipated_energy", "released_energy", "external_work")
+_CSV_NOTE = ("phase-field fracture of an RVE; strains dimensionless (engineering shears), stresses GPa, energy "
+             "densities GPa (1 GPa = 1000 MJ/m^3)")
+
+
+def _cell_state(problem: MacroStrainProblem) -> dict[str, np.ndarray]:
+    """Cell averages of the committed state for viewing: damage, von Mises, stress, phase."""
+    return {"damage": problem.laws.cell_average("damage").astype(np.float32), **problem.cell_stress_state(),
+            "phase": owned_phase_tags(problem.rve)}
+
+
+def _metrics(curve: Mapping[str, list], stop_at: float) -> dict[str, Any]:
+    e, s = np.asarray(curve["loaded_strain"]), np.asarray(curve["loaded_stress"])
+    top, at = peak(e, s)
+    k_peak = int(np.argmax(s))
+    lost = np.flatnonzero(s[k_peak:] < stop_at * top)
+    work = curve["external_work"][-1]
+    return {
+        "modulus_GPa": initial_modulus(e, s) if e.size > 1 else None,
+        "peak_strength_GPa": top,
+        "strain_at_peak": at,
+        "failure_strain": float(e[k_peak + lost[0]]) if lost.size else None,
+        "work_of_fracture_MJ_m3": work * MJ_PER_M3_PER_GPA,
+        "dissipated_energy_MJ_m3": curve["dissipated_energy"][-1] * MJ_PER_M3_PER_GPA,
+        "released_energy_MJ_m3": curve["released_energy"][-1] * MJ_PER_M3_PER_GPA,
+    }
+
+
+def toughness_rve(rve, materials, settings: ToughnessSettings, degree: int = 1, solver: SolverOptions | None = None,
+                  directory: str | Path | None = None, run_key: str = "") -> ToughnessResult:
+    """Load an RVE to failure by phase-field fracture.
+
+    Parameters
+    ----------
+    rve : RVE
+        Periodic cell (nm); its mesh must resolve ``settings.length``.
+    materials : mapping of str to Material
+        Phase materials (GPa), each with a ``fracture_energy`` (J/m^2).
+    settings : ToughnessSettings
+    degree : int
+        Lagrange degree of the displacement (the damage is P1).
+    solver : SolverOptions, optional
+        Linear solver of the displacement Newton (default: CG/GMRES + GAMG, rtol 1e-10).
+    directory : path, optional
+        Where ``curve.csv``, step fields and checkpoints go (rank 0 writes).
+    run_key : str
+        Identity of the run that checkpoints must match to be resumed.
+
+    Returns
+    -------
+    ToughnessResult
+
+    Raises
+    ------
+    ValueError
+        Before any solve: a phase without a fracture energy, a mesh that does not resolve ``l``.
+    StepTooSmallError
+        When a step cannot converge even at the minimum step size.
+    """
+    comm = rve.comm
+    start_time = MPI.Wtime()
+    model = settings.phase_field()
+    energies = {phase: materials[phase].fracture_energy for phase in rve.phases
+                if materials[phase].fracture_energy is not None}
+    check_fracture_energies(rve.phases, energies)
+    check_resolution(rve, model, settings.cells_per_length)
+    control = settings.macro_control(rve.dim)
+    solver = solver if solver is not None else SolverOptions(rtol=1e-10)
+    problem = MacroStrainProblem(rve, damaged_laws(materials, model), control, degree=degree, solver=solver,
+                                 newton=settings.newton)
+    damage = DamageField(rve, problem.laws, energies, model, periodic=True)
+    steps = _FractureSteps(problem, damage, settings.staggered)
+    directory = Path(directory) if directory is not None else None
+    loaded, sense = control.loaded, control.sense
+
+    curve: dict[str, list] = {key: [] for key in (*_CSV_COLUMNS, "strain", "stress")}
+
+    def record(t: float, report: StaggeredReport | None) -> None:
+        stress = problem.macro_stress()
+        strain = control.strain(problem.xi)
+        frame = control.frame_stress(stress)
+        elastic, dissipated = problem.state_average("elastic_energy"), damage.dissipated_energy()
+        if curve["t"]:
+            first = steps.first_pass or {"stress": stress, "energy": elastic + dissipated}
+            previous_E, previous_S = np.array(curve["strain"][-1]), np.array(curve["stress"][-1])
+            work = curve["external_work"][-1] + 0.5 * float(np.dot(first["stress"] + previous_S, strain - previous_E))
+            released = curve["released_energy"][-1] + max(first["energy"] - (elastic + dissipated), 0.0)
+        else:
+            work = released = 0.0
+        max_damage = comm.allreduce(float(damage.d.x.array.max(initial=0.0)), op=MPI.MAX)
+        counts = (report.iterations, report.newton, report.krylov, report.damage_iterations) if report else (0, 0, 0, 0)
+        for key, value in (("t", t), ("loaded_strain", sense * problem.xi[loaded]), ("loaded_stress", sense * frame[loaded]),
+                           ("passes", counts[0]), ("newton", counts[1]), ("krylov", counts[2]),
+                           ("damage_iterations", counts[3]), ("max_damage", max_damage), ("elastic_energy", elastic),
+                           ("dissipated_energy", dissipated), ("released_energy", released), ("external_work", work)):
+            curve[key].append(float(value))
+        curve["strain"].append(strain.tolist())
+        curve["stress"].append(stress.tolist())
+
+    damage.push_to_laws()
+    problem._evaluate()
+    record(0.0, None)
+
+    def describe() -> str:
+        return (f"strain {curve['loaded_strain'][-1]:.5g} stress {curve['loaded_stress'][-1]:.5g} GPa, max damage "
+                f"{curve['max_damage'][-1]:.3f}, {curve['passes'][-1]:.0f} passes ({curve['newton'][-1]:.0f} Newton)")
+
+    def lost() -> bool:
+        s = np.asarray(curve["loaded_stress"])
+        top = s.max()
+        return bool(top > 0 and np.argmax(s) < s.size - 1 and s[-1] < settings.stop_at * top)
+
+    output = path_output(directory, settings, rve.mesh, curve, _CSV_COLUMNS, _CSV_NOTE, problem.displacement,
+                         lambda: _cell_state(problem))
+    run = follow_path(steps, settings.step_settings(), control.knots, curve, record, output, run_key, comm,
+                      "toughness", describe=describe, stop=lost)
+
+    external = np.array(curve["external_work"])
+    stored = np.array(curve["elastic_energy"]) + np.array(curve["dissipated_energy"]) + np.array(curve["released_energy"])
+    scale = np.maximum(np.abs(external), 1e-300)
+    balance = float(np.max(np.abs(external - stored)[1:] / scale[1:])) if external.size > 1 else 0.0
+    cells = _cell_state(problem)
+    cells.pop("phase")
+    timings = {"displacement": run.seconds.get("displacement", 0.0), "damage": run.seconds.get("damage", 0.0),
+               "total": comm.allreduce(MPI.Wtime() - start_time, op=MPI.MAX)}
+    result = ToughnessResult(
+        curve=curve, metrics=_metrics(curve, settings.stop_at), energy_balance=balance, loaded=control.labels[loaded],
+        model=model.to_dict(), fracture_energies=dict(energies), timings=timings, cell_fields=cells,
+        **path_result_fields(rve, materials, problem, run),
+    )
+    damage.destroy()
+    problem.destroy()
+    return result
+
+
+def _run(inputs: AnalysisInputs) -> ToughnessResult:
+    return toughness_rve(inputs.body, inputs.materials, inputs.settings, degree=inputs.degree, solver=inputs.solver,
+                         directory=inputs.directory, run_key=inputs.run_key)
+
+
+TOUGHNESS = register(Analysis(
+    name="toughness",
+    description="phase-field fracture of an RVE to complete loss of load: stress-strain curve, peak strength, "
+                "work of fracture, crack pattern",
+    bodies=("rve",),
+    parse=parse_settings,
+    run=_run,
+    check=check_load_path,
+))
