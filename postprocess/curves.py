@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["has_curve", "plot_stress_strain"]
+__all__ = ["has_curve", "has_r_curve", "plot_stress_strain", "plot_force_displacement", "plot_r_curve"]
 
 _PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
@@ -63,4 +63,55 @@ def plot_stress_strain(summaries: Sequence[dict], labels: Sequence[str], title: 
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(title or "stress-strain (circles: 0.2 % offset yield; stars: peak)", fontsize=10)
+    return fig
+
+
+def has_r_curve(summary: dict) -> bool:
+    """True when a summary is a notched-specimen toughness run (force-displacement and R-curve)."""
+    return summary.get("toughness", {}).get("mode") == "notched" and len(summary.get("curve", {}).get("force", [])) > 1
+
+
+def plot_force_displacement(summaries: Sequence[dict], labels: Sequence[str], title: str = "") -> Any:
+    """Overlaid force-displacement curves of notched specimens, the peak of each marked (star).
+
+    Forces are per unit thickness in 2D (GPa nm = N/m), in GPa nm^2 (= nN) in 3D; displacements nm.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.0, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    for k, (summary, label) in enumerate(zip(summaries, labels, strict=True)):
+        colour = _PALETTE[k % len(_PALETTE)]
+        curve, metrics = summary["curve"], summary["toughness"]
+        ax.plot(curve["displacement"], curve["force"], "-", color=colour, lw=2, label=label)
+        ax.plot(metrics["displacement_at_peak"], metrics["peak_force"], "*", ms=14, color=colour, mec="black")
+    ax.set_xlabel("load-point displacement (nm)")
+    ax.set_ylabel("force (GPa nm per nm of thickness = N/m)")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(title or "force-displacement (stars: peak force)", fontsize=10)
+    return fig
+
+
+def plot_r_curve(summaries: Sequence[dict], labels: Sequence[str], title: str = "") -> Any:
+    """Fracture resistance G_R (J/m^2, from the dissipated energy) against crack extension (nm)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.0, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    for k, (summary, label) in enumerate(zip(summaries, labels, strict=True)):
+        colour = _PALETTE[k % len(_PALETTE)]
+        r = summary["toughness"]["R_curve"]
+        ax.plot(r["crack_extension_nm"], r["G_R_J_m2"], "o-", color=colour, lw=2, label=label)
+    for gc in {v for s in summaries for v in s["toughness"].get("fracture_energies_J_m2", {}).values()}:
+        ax.axhline(gc, color="grey", ls=":", lw=1)
+    ax.set_xlabel("crack extension (nm)")
+    ax.set_ylabel("fracture resistance $G_R$ (J/m$^2$)")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title or "R-curve (dotted: the phases' fracture energies)", fontsize=10)
     return fig

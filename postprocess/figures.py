@@ -111,6 +111,25 @@ def _stress_strain(results: Results, path: Path) -> None:
     _matplotlib(plot_stress_strain([results.summary], [results.title], title=f"{results.title}: stress-strain"), path)
 
 
+def _force_displacement(results: Results, path: Path) -> None:
+    from postprocess.curves import plot_force_displacement
+
+    _matplotlib(plot_force_displacement([results.summary], [results.title], title=f"{results.title}: force-displacement"),
+                path)
+
+
+def _r_curve(results: Results, path: Path) -> None:
+    from postprocess.curves import plot_r_curve
+
+    _matplotlib(plot_r_curve([results.summary], [results.title], title=f"{results.title}: R-curve"), path)
+
+
+def _notched(results: Results) -> bool:
+    from postprocess.curves import has_r_curve
+
+    return has_r_curve(results.summary)
+
+
 def _state(quantity: str) -> Callable[[Results, Path], None]:
     def render(results: Results, path: Path) -> None:
         from postprocess.states import plot_state
@@ -204,6 +223,10 @@ FIGURES: list[FigureSpec] = [
                _holds("equivalent_plastic_strain"), _state("von_mises")),
     FigureSpec("plastic_zone_growth", "Animation: the equivalent plastic strain at the steps written along the path.",
                _animated("equivalent_plastic_strain"), _animation("equivalent_plastic_strain"), suffix=".gif"),
+    FigureSpec("force_displacement", "Force against load-point displacement of the notched specimen (star: peak).",
+               _notched, _force_displacement),
+    FigureSpec("r_curve", "R-curve: fracture resistance from the dissipated energy against crack extension.",
+               _notched, _r_curve),
     FigureSpec("crack", "Damage at the end of the path, on the deformed RVE: the crack pattern over the phases.",
                _holds("damage"), _state("damage")),
     FigureSpec("crack_growth", "Animation: the damage at the steps written along the path (crack growth).",

@@ -133,8 +133,8 @@ def path_parameters(table: Mapping[str, Any], allowed: set[str] | frozenset[str]
             params[key] = cls(**params[key])
         except TypeError as exc:
             raise ValueError(f"[analysis] {key}: {exc}") from exc
-    for key in ("direction", "fields_at"):
-        if key in params and params[key] is not None:
+    for key in ("direction", "fields_at", "displacement"):
+        if key in params and params[key] is not None and isinstance(params[key], list):
             params[key] = tuple(params[key])
     if isinstance(params.get("strain"), list):
         params["strain"] = tuple(params["strain"])

@@ -35,10 +35,11 @@ from typing import Any
 import numpy as np
 from mpi4py import MPI
 
+from solvers.analyses.fracture_steps import FractureResult, FractureSteps
 from solvers.analyses.load_path import LOAD_PATH_KEYS, LoadPathSettings, check_load_path, path_parameters
-from solvers.analyses.path_following import PathResult, follow_path, path_output, path_result_fields
+from solvers.analyses.path_following import follow_path, path_output, path_result_fields
 from solvers.analyses.registry import Analysis, AnalysisInputs, register
-from solvers.fe.alternate_minimisation import StaggeredReport, StaggeredSettings, alternate_minimisation
+from solvers.fe.alternate_minimisation import StaggeredReport, StaggeredSettings
 from solvers.fe.body import owned_phase_tags
 from solvers.fe.linear_solver import SolverOptions
 from solvers.fe.macro_newton import MacroStrainProblem
@@ -51,9 +52,10 @@ __all__ = ["ToughnessSettings", "ToughnessResult", "toughness_rve", "parse_setti
 
 log = logging.getLogger("amorfem.solvers")
 
-MODES = ("rve",)
+MODES = ("rve", "notched")
 
-_KEYS = LOAD_PATH_KEYS | {"mode", "model", "length", "split", "residual", "staggered", "stop_at", "cells_per_length"}
+_KEYS = LOAD_PATH_KEYS | {"mode", "model", "length", "split", "residual", "staggered", "stop_at", "cells_per_length",
+                          "displacement", "crack_region"}
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,10 @@ class ToughnessSettings(LoadPathSettings):
 
     Parameters
     ----------
-    mode : {"rve"}
-        An RVE to failure under mixed macroscopic control.
+    mode : {"rve", "notched"}
+        An RVE to failure under mixed macroscopic control (the load path of
+        :class:`LoadPathSettings`), or a notched specimen under displacement control
+        (:mod:`solvers.analyses.notched`: ``displacement``, ``crack_region``).
     model : {"AT1", "AT2"}
     length : float
         Regularisation length ``l`` (nm), > 0.
@@ -76,6 +80,11 @@ class ToughnessSettings(LoadPathSettings):
         End when the loaded stress falls below this fraction of its peak (after the peak), in (0, 1).
     cells_per_length : float
         The mesh must have ``h <= l / cells_per_length`` (its longest edge, nm), >= 1.
+    displacement : sequence of float or None
+        ``notched``: knots of the load-point displacement (nm), from 0, e.g. ``[0.0, 2.0]``.
+    crack_region : (sequence, sequence) or None
+        ``notched``: lower and upper corners (nm) of the box where cracks may run (the mesh must
+        resolve ``l`` there; damage is held at 0 outside). Default: the whole specimen.
     """
 
     strain: tuple[float, ...] = (0.0, 0.05)
@@ -88,6 +97,8 @@ class ToughnessSettings(LoadPathSettings):
     staggered: StaggeredSettings = field(default_factory=StaggeredSettings)
     stop_at: float = 0.02
     cells_per_length: float = 1.5
+    displacement: tuple[float, ...] | None = None
+    crack_region: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -98,6 +109,19 @@ class ToughnessSettings(LoadPathSettings):
             raise ValueError(f"[analysis] stop_at={self.stop_at} is outside the allowed range (0, 1)")
         if not self.cells_per_length >= 1:
             raise ValueError(f"[analysis] cells_per_length={self.cells_per_length} must be >= 1")
+        if self.mode == "notched":
+            knots = np.asarray(self.displacement if self.displacement is not None else [], float)
+            if knots.ndim != 1 or knots.size < 2 or knots[0] != 0 or not np.all(np.isfinite(knots)) or not np.abs(knots).max() > 0:
+                raise ValueError(f"[analysis] displacement={self.displacement!r} must be a list of at least two "
+                                 "load-point displacements (nm) starting at 0, e.g. [0.0, 2.0], for mode='notched'")
+            object.__setattr__(self, "displacement", tuple(float(v) for v in knots))
+        if self.crack_region is not None:
+            region = self.crack_region
+            if (len(region) != 2 or len(region[0]) != len(region[1]) or len(region[0]) not in (2, 3)
+                    or any(b <= a for a, b in zip(region[0], region[1]))):
+                raise ValueError(f"[analysis] crack_region={region!r} must be [lower, upper] corners (nm) with "
+                                 "2 or 3 coordinates each, lower < upper")
+            object.__setattr__(self, "crack_region", (tuple(map(float, region[0])), tuple(map(float, region[1]))))
 
     def phase_field(self) -> PhaseFieldModel:
         """The phase-field model of these settings."""
@@ -112,7 +136,7 @@ def parse_settings(table: Mapping[str, Any]) -> ToughnessSettings:
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class ToughnessResult(PathResult):
+class ToughnessResult(FractureResult):
     """An RVE loaded to failure: its curve, headline numbers and the crack pattern (and those of :class:`PathResult`).
 
     Attributes
@@ -132,32 +156,12 @@ class ToughnessResult(PathResult):
         Wall seconds: displacement solves, damage solves, total.
     """
 
-    metrics: dict[str, Any]
-    energy_balance: float
     loaded: str
-    model: dict[str, Any]
-    fracture_energies: dict[str, float]
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary (GPa, MJ/m^3, J/m^2, nm, s)."""
-        steps = len(self.curve["t"]) - 1
-        return {
-            "toughness": {
-                **self.metrics,
-                "mode": "rve",
-                "loaded_component": self.loaded,
-                "energy_balance": self.energy_balance,
-                "phase_field": self.model,
-                "fracture_energies_J_m2": self.fracture_energies,
-                "steps": steps,
-                "passes_per_step": float(np.mean(self.curve["passes"][1:])) if steps else 0.0,
-                "resumed_from_step": self.resumed_from,
-                "field_steps": self.steps_written,
-                "units": "stress GPa, energies per volume GPa in the curve and MJ/m^3 in the metrics, "
-                         "fracture energy J/m^2 (= GPa nm), lengths nm",
-            },
-            **self.common_summary(),
-        }
+        return self.fracture_summary("rve", "stress GPa, energies per volume GPa in the curve and MJ/m^3 in the "
+                                     "metrics, fracture energy J/m^2 (= GPa nm), lengths nm", loaded_component=self.loaded)
 
     def headline(self) -> str:
         """Peak strength and work of fracture for the log."""
@@ -165,51 +169,6 @@ class ToughnessResult(PathResult):
         failure = "load not lost" if m["failure_strain"] is None else f"failure at strain {m['failure_strain']:.4g}"
         return (f"{self.loaded}: peak {m['peak_strength_GPa']:.4g} GPa at strain {m['strain_at_peak']:.4g}, {failure}; "
                 f"work of fracture {m['work_of_fracture_MJ_m3']:.4g} MJ/m^3")
-
-
-class _FractureSteps:
-    """The RVE's displacement and damage, stepped together (a :class:`SteppedProblem`)."""
-
-    def __init__(self, problem: MacroStrainProblem, damage: DamageField, staggered: StaggeredSettings) -> None:
-        self.problem, self.damage, self.staggered = problem, damage, staggered
-        self.first_pass: dict[str, Any] = {}
-
-    def energy(self) -> float:
-        """Elastic plus dissipated energy of the current iterate (volume average, GPa)."""
-        return self.problem.state_average("elastic_energy") + self.damage.dissipated_energy()
-
-    def solve_to(self, t: float) -> StaggeredReport:
-        self.first_pass = {}
-
-        def observe(passes: int) -> None:
-            if passes == 0:
-                self.first_pass = {"stress": self.problem.macro_stress(), "energy": self.energy()}
-
-        # (report.iterations counts passes: the stepper grows the steps that take few)
-        return alternate_minimisation(lambda: self.problem.solve_to(t), self.damage, self.staggered, observe=observe)
-
-    def commit(self) -> None:
-        self.problem.commit()
-        self.damage.commit()
-
-    def restore(self) -> None:
-        self.problem.restore()
-        self.damage.restore()
-        self.damage.push_to_laws()
-
-    def committed_arrays(self) -> dict[str, np.ndarray]:
-        return self.problem.committed_arrays()
-
-    def predict(self, previous, ratio: float) -> None:
-        self.problem.predict(previous, ratio)
-
-    def save_arrays(self) -> dict[str, np.ndarray]:
-        return {**self.problem.save_arrays(), "damage": self.damage.d.x.array.copy()}
-
-    def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        self.damage.load(arrays["damage"])
-        self.damage.push_to_laws()
-        self.problem.load_arrays({k: v for k, v in arrays.items() if k != "damage"})
 
 
 _CSV_COLUMNS = ("t", "loaded_strain", "loaded_stress", "passes", "newton", "krylov", "damage_iterations", "max_damage",
@@ -284,7 +243,9 @@ def toughness_rve(rve, materials, settings: ToughnessSettings, degree: int = 1, 
     problem = MacroStrainProblem(rve, damaged_laws(materials, model), control, degree=degree, solver=solver,
                                  newton=settings.newton)
     damage = DamageField(rve, problem.laws, energies, model, periodic=True)
-    steps = _FractureSteps(problem, damage, settings.staggered)
+    steps = FractureSteps(problem, damage, settings.staggered, problem.solve_to,
+                          lambda: {"stress": problem.macro_stress(),
+                                   "energy": problem.state_average("elastic_energy") + damage.dissipated_energy()})
     directory = Path(directory) if directory is not None else None
     loaded, sense = control.loaded, control.sense
 
@@ -348,16 +309,24 @@ def toughness_rve(rve, materials, settings: ToughnessSettings, degree: int = 1, 
     return result
 
 
-def _run(inputs: AnalysisInputs) -> ToughnessResult:
-    return toughness_rve(inputs.body, inputs.materials, inputs.settings, degree=inputs.degree, solver=inputs.solver,
-                         directory=inputs.directory, run_key=inputs.run_key)
+def _run(inputs: AnalysisInputs):
+    from solvers.analyses.notched import toughness_notched
+
+    is_rve = not hasattr(inputs.body, "boundaries")
+    mode = inputs.settings.mode
+    if (mode == "rve") != is_rve:
+        raise ValueError(f"[analysis] mode='{mode}' needs " + ("a periodic RVE geometry" if mode == "rve" else
+                         "a specimen geometry (single_edge_notched_tension, three_point_bending)"))
+    run = toughness_rve if mode == "rve" else toughness_notched
+    return run(inputs.body, inputs.materials, inputs.settings, degree=inputs.degree, solver=inputs.solver,
+               directory=inputs.directory, run_key=inputs.run_key)
 
 
 TOUGHNESS = register(Analysis(
     name="toughness",
-    description="phase-field fracture of an RVE to complete loss of load: stress-strain curve, peak strength, "
-                "work of fracture, crack pattern",
-    bodies=("rve",),
+    description="phase-field fracture to complete loss of load: an RVE (stress-strain curve, peak strength, work "
+                "of fracture, crack pattern) or a notched specimen (force-displacement, crack path, R-curve, K_IC)",
+    bodies=("rve", "specimen"),
     parse=parse_settings,
     run=_run,
     check=check_load_path,

@@ -510,17 +510,13 @@ class MacroStrainProblem:
 
     def save_arrays(self) -> dict[str, np.ndarray]:
         """This rank's committed state for a checkpoint: ``w``, ``xi`` and every law group's state."""
-        arrays = self.committed_arrays()
-        for key, values in self.laws.state_snapshot().items():
-            arrays.update({f"{key}::{name}": v for name, v in values.items()})
-        return arrays
+        return {**self.committed_arrays(), **self.laws.state_arrays()}
 
     def load_arrays(self, arrays: Mapping[str, np.ndarray]) -> None:
         """Set the committed state from :meth:`save_arrays` output (same mesh, same ranks)."""
         self.w.x.array[:] = arrays["w"]
         self.xi[:] = arrays["xi"]
-        self.laws.load_snapshot({g.key: {name[len(g.key) + 2:]: arrays[name] for name in arrays
-                                         if name.startswith(g.key + "::")} for g in self.laws.groups})
+        self.laws.load_state_arrays(arrays)
         self._evaluate()
         self.commit()
 

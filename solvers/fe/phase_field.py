@@ -101,9 +101,11 @@ def check_fracture_energies(phases, fracture_energies: Mapping[str, float]) -> N
             raise ValueError(f"phase '{phase}': fracture energy {value} J/m^2 is not allowed; must be > 0")
 
 
-def check_resolution(body: MeshedBody, model: PhaseFieldModel, cells_per_length: float = 1.5) -> float:
-    """Refuse a mesh that does not resolve the regularisation length: the largest cell size
-    ``h`` (longest edge, nm) must be at most ``l / cells_per_length``. Returns ``h``.
+def check_resolution(body: MeshedBody, model: PhaseFieldModel, cells_per_length: float = 1.5,
+                     region: tuple[tuple[float, ...], tuple[float, ...]] | None = None) -> float:
+    """Refuse a mesh that does not resolve the regularisation length where cracks may run: the
+    largest cell size ``h`` (longest edge, nm) of the cells with a node in ``region`` (a box: lower
+    and upper corners, nm; default the whole body) must be at most ``l / cells_per_length``. Returns ``h``.
 
     Raises
     ------
@@ -113,11 +115,18 @@ def check_resolution(body: MeshedBody, model: PhaseFieldModel, cells_per_length:
     mesh = body.mesh
     dim = body.dim
     num_owned = mesh.topology.index_map(dim).size_local
-    h_local = float(mesh.h(dim, np.arange(num_owned, dtype=np.int32)).max()) if num_owned else 0.0
+    cells = np.arange(num_owned, dtype=np.int32)
+    if region is not None and num_owned:
+        vertices = mesh.geometry.x[mesh.geometry.dofmaps[0][:num_owned]][:, :, :dim]       # (cells, nodes, dim)
+        lower, upper = np.asarray(region[0], float), np.asarray(region[1], float)
+        touching = np.any(np.all((vertices >= lower - 1e-9) & (vertices <= upper + 1e-9), axis=2), axis=1)
+        cells = cells[touching]  # every cell that may carry damage
+    h_local = float(mesh.h(dim, cells).max()) if cells.size else 0.0
     h = body.comm.allreduce(h_local, op=MPI.MAX)
     limit = model.length / cells_per_length
     if h > limit * (1 + 1e-9):
-        raise ValueError(f"the mesh does not resolve the phase-field length l={model.length:g} nm: its largest cell "
+        where = "" if region is None else f" in the crack region {[list(region[0]), list(region[1])]} nm"
+        raise ValueError(f"the mesh does not resolve the phase-field length l={model.length:g} nm{where}: its largest cell "
                          f"is h={h:.4g} nm, and h <= l/{cells_per_length:g} = {limit:.4g} nm is needed (mesh finer, "
                          f"or raise l)")
     return h
@@ -139,10 +148,14 @@ class DamageField:
         Fold the damage space onto the RVE's periodic nodes.
     solver : SolverOptions, optional
         Linear solver of the damage Newton (default MUMPS).
+    region : (sequence of float, sequence of float), optional
+        Lower and upper corners (nm) of the box where cracks may run; the damage is held at 0
+        outside it (its upper bound is 0 there). Default: everywhere.
     """
 
     def __init__(self, body: MeshedBody, laws: QuadratureLaws, fracture_energies: Mapping[str, float],
-                 model: PhaseFieldModel, periodic: bool = True, solver: SolverOptions | None = None) -> None:
+                 model: PhaseFieldModel, periodic: bool = True, solver: SolverOptions | None = None,
+                 region: tuple[tuple[float, ...], tuple[float, ...]] | None = None) -> None:
         check_fracture_energies(body.phases, fracture_energies)
         self.body, self.model, self.laws = body, model, laws
         mesh = body.mesh
@@ -152,6 +165,11 @@ class DamageField:
         self.lower = fem.Function(self.space)
         self.upper = fem.Function(self.space)
         self.upper.x.array[:] = 1.0
+        if region is not None:
+            x = self.space.tabulate_dof_coordinates()[:, : body.dim]
+            lower, upper = np.asarray(region[0], float), np.asarray(region[1], float)
+            inside = np.all((x >= lower - 1e-9) & (x <= upper + 1e-9), axis=1)
+            self.upper.x.array[~inside] = 0.0
         Q = fem.functionspace(mesh, basix.ufl.quadrature_element(mesh.basix_cell(), value_shape=(), degree=laws.degree))
         self.driving = fem.Function(Q, name="driving_energy")
         self._driving_dofs = Q.dofmap.list

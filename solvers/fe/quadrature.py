@@ -183,6 +183,15 @@ class QuadratureLaws:
             group.committed = {k: np.array(saved[k]) for k in group.committed}
             group.trial = {k: v.copy() for k, v in group.committed.items()}
 
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The committed state as flat arrays ``{"group::name": values}`` (for checkpoints)."""
+        return {f"{key}::{name}": values for key, state in self.state_snapshot().items() for name, values in state.items()}
+
+    def load_state_arrays(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Set the committed state from :meth:`state_arrays` output (other keys are ignored)."""
+        self.load_snapshot({g.key: {name[len(g.key) + 2:]: arrays[name] for name in arrays if name.startswith(g.key + "::")}
+                            for g in self.groups})
+
     def cell_average(self, name: str) -> np.ndarray:
         """Quadrature-weighted cell average of a committed state variable over the owned cells.
 

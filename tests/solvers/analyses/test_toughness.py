@@ -90,13 +90,13 @@ def test_a_fully_cracked_rve_dissipates_gc_times_the_crack_area():
 
 
 def test_a_killed_toughness_run_resumes_from_its_checkpoint(homogeneous, tmp_path, monkeypatch):
-    import solvers.analyses.toughness as toughness
+    from solvers.analyses.fracture_steps import FractureSteps
 
     settings = ToughnessSettings(model="AT2", length=1.0, strain=(0.0, 0.08), steps=16)
     materials = {"a": SOLID, "b": SOLID}
     whole = toughness_rve(homogeneous, materials, settings, solver=DIRECT, directory=tmp_path / "whole", run_key="k")
     calls = {"n": 0}
-    original = toughness._FractureSteps.solve_to
+    original = FractureSteps.solve_to
 
     def dying(self, t):
         calls["n"] += 1
@@ -104,10 +104,10 @@ def test_a_killed_toughness_run_resumes_from_its_checkpoint(homogeneous, tmp_pat
             raise KeyboardInterrupt("killed")
         return original(self, t)
 
-    monkeypatch.setattr(toughness._FractureSteps, "solve_to", dying)
+    monkeypatch.setattr(FractureSteps, "solve_to", dying)
     with pytest.raises(KeyboardInterrupt):
         toughness_rve(homogeneous, materials, settings, solver=DIRECT, directory=tmp_path / "killed", run_key="k")
-    monkeypatch.setattr(toughness._FractureSteps, "solve_to", original)
+    monkeypatch.setattr(FractureSteps, "solve_to", original)
     resumed = toughness_rve(homogeneous, materials, settings, solver=DIRECT, directory=tmp_path / "killed", run_key="k")
     assert resumed.resumed_from == 8
     assert np.allclose(resumed.curve["loaded_stress"], whole.curve["loaded_stress"], rtol=1e-9, atol=1e-12)
@@ -152,3 +152,58 @@ def test_case_settings_become_the_analysis_settings():
     assert settings.phase_field() == PhaseFieldModel(model="AT2", length=2.5, split="volumetric_deviatoric")
     assert settings.staggered == StaggeredSettings(tolerance=1e-3, max_iterations=50)
     assert settings.strain == (0.0, 0.1)
+
+
+def test_a_notched_specimen_cracks_from_its_notch_and_the_r_curve_gives_the_fracture_energy():
+    # Single-edge-notched tension of one brittle material (plane strain), AT1 with l = 1 nm,
+    # cracks allowed in a 10 nm band ahead of the notch. The crack starts at the notch tip and
+    # runs along the ligament; the energy it dissipates per unit extension (the R-curve, from the
+    # dissipated energy: independent of the force) is the material's Gc, times the discrete
+    # crack's overestimate 1 + 3h/(8l) (Bourdin et al. 2008) up to a few percent.
+    from meshing import Refinement, laminate_geometry, single_edge_notched_tension
+    from meshing.specimen_mesh import build_specimen
+    from solvers.analyses.notched import toughness_notched
+
+    W, H, a, h = 40.0, 80.0, 8.0, 1.0 / 3.0
+    geometry = single_edge_notched_tension(W, H, a, laminate_geometry([H], ["solid"], [W]), notch_width=0.5)
+    region = ((a - 2.0, H / 2 - 4.0), (a + 10.0, H / 2 + 4.0))
+    mesh = MeshSettings(size=8.0, refinements=(Refinement((a - 4.0, H / 2 - 6.0), (a + 12.0, H / 2 + 6.0), h),))
+    specimen = build_specimen(geometry, mesh, comm=MPI.COMM_SELF)
+    settings = ToughnessSettings(mode="notched", model="AT1", length=1.0, displacement=(0.0, 2.0), steps=40,
+                                 crack_region=region)
+    result = toughness_notched(specimen, {"solid": SOLID}, settings)
+    curve = result.curve
+    extension = np.asarray(curve["crack_extension"])
+    assert extension[-1] > 8.0                                         # it ran along the ligament
+    assert result.metrics["peak_force"] > 0 and result.energy_balance < 1e-9
+    factor = 1 + 3 * h / 8
+    assert result.metrics["J_IC_J_m2"] == pytest.approx(GC * factor, rel=0.08)
+    # the crack runs from the notch tip along the ligament, normal to the load
+    x = specimen.mesh.geometry.x[specimen.mesh.geometry.dofmaps[0]].mean(axis=1)
+    broken = result.cell_fields["damage"] > 0.9
+    assert broken.any() and np.all(np.abs(x[broken, 1] - H / 2) < 2.0) and x[broken, 0].min() > a - 1.0
+
+
+def test_a_toughness_case_runs_from_its_case_file_and_draws_its_figures(tmp_path):
+    from postprocess.figures import render_figures
+    from postprocess.results import load_results
+    from solvers.app.case import parse_case
+    from solvers.app.run import run_case
+
+    solid = {"E": E, "nu": NU, "density": 3.0, "fracture_energy": GC}
+    case = parse_case({
+        "title": "homogeneous cell to failure",
+        "geometry": {"kind": "laminate", "thicknesses": [1.0, 5.0], "phases": ["weak", "bulk"], "width": [2.0]},
+        "materials": {"weak": {**solid, "fracture_energy": 0.99 * GC}, "bulk": solid},
+        "mesh": {"size": 0.25},
+        "solver": {"method": "mumps"},
+        "analysis": {"type": "toughness", "model": "AT1", "length": 1.0, "direction": [0.0, 1.0],
+                     "strain": [0.0, 0.12], "steps": 40, "fields_every": 10},
+    }, name="cell")
+    summary = run_case(case, tmp_path / "cell", comm=MPI.COMM_SELF)
+    metrics = summary["toughness"]
+    assert metrics["failure_strain"] is not None and metrics["work_of_fracture_MJ_m3"] > 0
+    assert metrics["phase_field"]["model"] == "AT1" and "J/m^2" in metrics["units"]
+    figures = render_figures(load_results(tmp_path / "cell"), tmp_path / "figures")
+    assert {"stress_strain", "crack", "crack_growth"} <= set(figures)
+    assert all(path.stat().st_size > 1000 for path in figures.values())
