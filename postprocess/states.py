@@ -86,7 +86,8 @@ def plot_state(
     where = "end" if step is None else f"step {step}"
     for entry in field_steps(results):
         if entry["step"] == step:
-            where += f", strain {100 * entry['loaded_strain']:.2f} %"
+            where += (f", strain {100 * entry['loaded_strain']:.2f} %" if "loaded_strain" in entry
+                      else f", displacement {entry['displacement']:.3g} nm")
     plotter.add_text(f"{where}; displacement x {magnification:.3g}", position="upper_right", font_size=9, color="black")
     camera(plotter, results)
     plotter.camera.zoom(0.85)

@@ -273,7 +273,8 @@ def titled(plotter: Any, results: Results, subtitle: str = "") -> Any:
     """Write the case title (and a subtitle) and the cell size on a plotter; return it."""
     plotter.add_text(results.title + (f" - {subtitle}" if subtitle else ""), font_size=10, color="black")
     box = " x ".join(f"{v:g}" for v in results.box)
-    plotter.add_text(f"RVE {box} nm", position="lower_right", font_size=9, color="black")
+    body = "specimen" if results.summary.get("geometry", {}).get("body") == "specimen" else "RVE"
+    plotter.add_text(f"{body} {box} nm", position="lower_right", font_size=9, color="black")
     return plotter
 
 

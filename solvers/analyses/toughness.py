@@ -123,6 +123,11 @@ class ToughnessSettings(LoadPathSettings):
                                  "2 or 3 coordinates each, lower < upper")
             object.__setattr__(self, "crack_region", (tuple(map(float, region[0])), tuple(map(float, region[1]))))
 
+    @property
+    def body_kind(self) -> str:
+        """The body these settings run on: a periodic ``"rve"`` or a notched ``"specimen"``."""
+        return "rve" if self.mode == "rve" else "specimen"
+
     def phase_field(self) -> PhaseFieldModel:
         """The phase-field model of these settings."""
         return PhaseFieldModel(model=self.model, length=self.length, split=self.split, residual=self.residual)

@@ -257,6 +257,10 @@ def parse_case(
     if kind_of_body not in analysis.bodies:
         raise ValueError(f"[analysis] type='{analysis.name}' runs on {' or '.join(analysis.bodies)} geometries; "
                          f"[geometry] kind='{kind}' builds a {kind_of_body}")
+    wanted = getattr(settings, "body_kind", None)  # settings may need one kind of body (toughness: its mode)
+    if wanted is not None and wanted != kind_of_body:
+        raise ValueError(f"[analysis] these {analysis.name} settings run on a {wanted} geometry; "
+                         f"[geometry] kind='{kind}' builds a {kind_of_body}")
     if analysis.check is not None:
         analysis.check(settings, geometry.box.dim)
 

@@ -77,3 +77,19 @@ def test_figures_render_to_png(sphere_results, coated_wire_results, tmp_path):
     for name, figure in figures.items():
         figure.savefig(tmp_path / f"{name}.png", dpi=60)
         assert (tmp_path / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_force_displacement_and_r_curve_figures_show_what_the_summary_holds():
+    from postprocess.curves import has_r_curve, plot_force_displacement, plot_r_curve
+
+    summary = {"curve": {"displacement": [0.0, 1.0, 1.5, 2.0], "force": [0.0, 50.0, 80.0, 20.0]},
+               "toughness": {"mode": "notched", "peak_force": 80.0, "displacement_at_peak": 1.5,
+                             "R_curve": {"crack_extension_nm": [1.0, 3.0], "G_R_J_m2": [1.1, 1.3]},
+                             "fracture_energies_J_m2": {"solid": 1.0}}}
+    assert has_r_curve(summary) and not has_r_curve({"curve": {"loaded_strain": [0, 1]}, "strength": {}})
+    ax = plot_force_displacement([summary], ["sent"]).axes[0]
+    assert list(ax.lines[0].get_ydata()) == summary["curve"]["force"]
+    assert (ax.lines[1].get_xdata()[0], ax.lines[1].get_ydata()[0]) == (1.5, 80.0)     # the peak star
+    ax = plot_r_curve([summary], ["sent"]).axes[0]
+    assert list(ax.lines[0].get_ydata()) == [1.1, 1.3]
+    assert any(list(line.get_ydata()) == [1.0, 1.0] for line in ax.lines[1:])      # Gc drawn

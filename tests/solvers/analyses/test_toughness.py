@@ -207,3 +207,13 @@ def test_a_toughness_case_runs_from_its_case_file_and_draws_its_figures(tmp_path
     figures = render_figures(load_results(tmp_path / "cell"), tmp_path / "figures")
     assert {"stress_strain", "crack", "crack_growth"} <= set(figures)
     assert all(path.stat().st_size > 1000 for path in figures.values())
+
+
+def test_a_toughness_mode_on_the_wrong_kind_of_body_is_refused_when_the_case_is_read():
+    from solvers.app.case import parse_case
+
+    solid = {"E": E, "nu": NU, "density": 3.0, "fracture_energy": GC}
+    rve = {"kind": "laminate", "thicknesses": [1.0, 1.0], "phases": ["a", "b"], "width": [2.0]}
+    with pytest.raises(ValueError, match="run on a specimen geometry; \\[geometry\\] kind='laminate' builds a rve"):
+        parse_case({"geometry": rve, "materials": {"a": solid, "b": solid}, "mesh": {"size": 0.3},
+                    "analysis": {"type": "toughness", "mode": "notched", "displacement": [0.0, 1.0]}})
