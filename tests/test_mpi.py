@@ -246,3 +246,34 @@ def test_a_crack_through_an_rve_is_the_same_on_one_and_two_ranks(method):
     assert stress.shape == serial_stress.shape
     assert np.abs(stress - serial_stress).max() < 1e-6 * np.abs(serial_stress).max()
     assert np.abs(dissipated - serial_dissipated).max() < 1e-6 * serial_dissipated.max()
+
+
+def test_a_notched_specimen_cracks_the_same_on_one_and_two_ranks():
+    # SENT of one brittle solid (AT1, MUMPS): force-displacement, crack extension and R-curve
+    # agree with the serial run.
+    from dataclasses import replace
+
+    from meshing import Refinement, laminate_geometry, single_edge_notched_tension
+    from meshing.specimen_mesh import build_specimen
+    from solvers.analyses.notched import toughness_notched
+    from solvers.analyses.toughness import ToughnessSettings
+    from solvers.micromechanics.materials import isotropic
+
+    W, H, a = 40.0, 80.0, 8.0
+    solid = replace(isotropic(100.0, 0.25, 3.0), fracture_energy=1.0)
+    region = ((a - 2.0, H / 2 - 4.0), (a + 10.0, H / 2 + 4.0))
+    settings = ToughnessSettings(mode="notched", model="AT1", length=1.0, displacement=(0.0, 2.0), steps=40,
+                                 crack_region=region)
+
+    def run(comm):
+        geometry = single_edge_notched_tension(W, H, a, laminate_geometry([H], ["solid"], [W]), notch_width=0.5)
+        mesh = MeshSettings(size=8.0, refinements=(Refinement((a - 4.0, H / 2 - 6.0), (a + 12.0, H / 2 + 6.0), 1 / 3),))
+        result = toughness_notched(build_specimen(geometry, mesh, comm=comm), {"solid": solid}, settings)
+        return (np.array(result.curve["force"]), np.array(result.curve["crack_extension"]), result.metrics["J_IC_J_m2"])
+
+    force, extension, J = run(COMM)
+    serial_force, serial_extension, serial_J = _serial_on_rank0(run)
+    assert extension[-1] > 8.0 and force.shape == serial_force.shape
+    assert np.abs(force - serial_force).max() < 1e-6 * serial_force.max()
+    assert np.abs(extension - serial_extension).max() < 1e-9
+    assert J == pytest.approx(serial_J, rel=1e-6)
