@@ -130,7 +130,6 @@ class SpecimenProblem:
                 self.bcs.append(fem.dirichletbc(0.0, dofs, self.V.sub(c)))
         load_facets = specimen.facets_of(loading.load)
         self._load_dofs = fem.locate_dofs_topological(self.V.sub(loading.axis), fdim, load_facets)
-        self._load_value = fem.Function(self.V)
         self.bcs.append(fem.dirichletbc(self.delta, self._load_dofs, self.V.sub(loading.axis)))
         linear = solver or SolverOptions(method="mumps")
         options = NewtonOptions(method="newtonls", atol=1e-11, rtol=1e-10, max_iterations=25, linear=linear)
@@ -144,7 +143,7 @@ class SpecimenProblem:
         self._committed = self.u.x.array.copy()
         n_owned = self.V.dofmap.index_map.size_local * self.V.dofmap.index_map_bs
         self._owned_load_dofs = self._load_dofs[self._load_dofs < n_owned]
-        self._target = 0.0
+        self._point_volumes = _point_volumes(self)      # (owned cells, points), nm^dim
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -162,7 +161,7 @@ class SpecimenProblem:
     def state_average(self, name: str) -> float:
         """Integral of a scalar state variable of the trial state over the body (nm^3 or nm^2 times its unit)."""
         total = 0.0
-        volumes = _point_volumes(self)
+        volumes = self._point_volumes
         for group in self.laws.groups:
             values = group.trial.get(name)
             if values is None or not group.cells.size:
