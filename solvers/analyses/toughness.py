@@ -136,7 +136,7 @@ class ToughnessSettings(LoadPathSettings):
 def parse_settings(table: Mapping[str, Any]) -> ToughnessSettings:
     """Validate the ``[analysis]`` table (without ``type``) of a toughness case."""
     params = path_parameters(table, _KEYS, "toughness",
-                             tables={"staggered": (StaggeredSettings, "tolerance, max_iterations")})
+                             tables={"staggered": (StaggeredSettings, "tolerance, max_iterations, relaxation, anderson")})
     return ToughnessSettings(**params)
 
 

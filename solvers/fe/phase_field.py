@@ -220,6 +220,11 @@ class DamageField:
         """
         return self._solver.solve()
 
+    def set_within_bounds(self, values: np.ndarray) -> None:
+        """Set the damage to ``values`` (local array) clipped to its bounds ``[d_committed, 1]`` (0
+        outside the crack region)."""
+        self.d.x.array[:] = np.clip(values, self.lower.x.array, self.upper.x.array)
+
     def commit(self) -> None:
         """Accept the damage of a converged load step: it becomes the lower bound."""
         self._committed = self.d.x.array.copy()
