@@ -10,6 +10,7 @@ the step gave (before the damage moves), for the exact work of the discrete path
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,9 +19,41 @@ import numpy as np
 
 from solvers.analyses.path_following import PathResult
 from solvers.fe.alternate_minimisation import StaggeredReport, StaggeredSettings, alternate_minimisation
-from solvers.fe.phase_field import DamageField
+from solvers.fe.phase_field import DamageField, check_fracture_energies
+from solvers.micromechanics.fracture import PhaseFieldModel
+from solvers.micromechanics.thin_layer import calibrated_layer_toughness
 
-__all__ = ["FractureSteps", "FractureResult"]
+__all__ = ["FractureSteps", "FractureResult", "phase_fracture_energies"]
+
+logger = logging.getLogger("amorfem.solvers")
+
+
+def phase_fracture_energies(phases, materials, model: PhaseFieldModel,
+                            interfaces: tuple[tuple[str, float, str], ...] = ()) -> dict[str, float]:
+    """The ``Gc`` (J/m^2) each phase of the damage problem gets.
+
+    A phase's ``fracture_energy`` as given, except for the thin layers named in ``interfaces``
+    (``(phase, thickness nm, host phase)``): their ``fracture_energy`` is read as the toughness of
+    a crack running along the layer, and the phase gets the ``Gc`` that makes the regularised
+    crack dissipate exactly that (:func:`~solvers.micromechanics.thin_layer.calibrated_layer_toughness`).
+
+    Raises
+    ------
+    ValueError
+        A phase without a fracture energy, or an interface naming an unknown phase or host.
+    """
+    energies = {p: materials[p].fracture_energy for p in phases if materials[p].fracture_energy is not None}
+    check_fracture_energies(phases, energies)
+    given = dict(energies)
+    for phase, thickness, host in interfaces:
+        for role, name in (("phase", phase), ("host", host)):
+            if name not in given:
+                raise ValueError(f"[analysis] interfaces.{phase}: {role} '{name}' is not a phase of this body; "
+                                 f"phases: {sorted(given)}")
+        energies[phase] = calibrated_layer_toughness(model, thickness, given[phase], given[host])
+        logger.info("toughness: interface '%s' (%.4g nm in '%s'): Gc %.4g J/m^2 along it, phase Gc %.4g J/m^2",
+                    phase, thickness, host, given[phase], energies[phase])
+    return energies
 
 
 class FractureSteps:

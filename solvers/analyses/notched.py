@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 from mpi4py import MPI
 
-from solvers.analyses.fracture_steps import FractureResult, FractureSteps
+from solvers.analyses.fracture_steps import FractureResult, FractureSteps, phase_fracture_energies
 from solvers.analyses.path_following import follow_path, path_output
 from solvers.fe.alternate_minimisation import StaggeredReport
 from solvers.fe.body import owned_phase_tags
 from solvers.fe.linear_solver import SolverOptions
-from solvers.fe.phase_field import DamageField, check_fracture_energies, check_resolution, damaged_laws
+from solvers.fe.phase_field import DamageField, check_resolution, damaged_laws
 from solvers.fe.specimen_problem import SpecimenProblem, loading_of
 
 __all__ = ["NotchedResult", "toughness_notched", "sent_geometry_factor", "senb_geometry_factor", "MPA_SQRT_M_PER_GPA_SQRT_NM"]
@@ -152,8 +152,7 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
     if len(geometry.notches) != 1:
         raise ValueError(f"a notched toughness analysis needs a specimen with one notch; this one has {len(geometry.notches)}")
     notch = geometry.notches[0]
-    energies = {p: materials[p].fracture_energy for p in specimen.phases if materials[p].fracture_energy is not None}
-    check_fracture_energies(specimen.phases, energies)
+    energies = phase_fracture_energies(specimen.phases, materials, model, settings.interfaces)
     region = settings.crack_region
     check_resolution(specimen, model, settings.cells_per_length, region)
     kind = "bending" if "load" in specimen.boundaries else "tension"

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from mpi4py import MPI
 
-from solvers.analyses.fracture_steps import FractureResult, FractureSteps
+from solvers.analyses.fracture_steps import FractureResult, FractureSteps, phase_fracture_energies
 from solvers.analyses.load_path import LOAD_PATH_KEYS, LoadPathSettings, check_load_path, path_parameters
 from solvers.analyses.path_following import follow_path, path_output, path_result_fields
 from solvers.analyses.registry import Analysis, AnalysisInputs, register
@@ -43,7 +43,7 @@ from solvers.fe.alternate_minimisation import StaggeredReport, StaggeredSettings
 from solvers.fe.body import owned_phase_tags
 from solvers.fe.linear_solver import SolverOptions
 from solvers.fe.macro_newton import MacroStrainProblem
-from solvers.fe.phase_field import DamageField, check_fracture_energies, check_resolution, damaged_laws
+from solvers.fe.phase_field import DamageField, check_resolution, damaged_laws
 from solvers.micromechanics.fracture import PhaseFieldModel
 from solvers.micromechanics.stress_strain import initial_modulus, peak
 from solvers.micromechanics.units import MJ_PER_M3_PER_GPA
@@ -55,7 +55,7 @@ log = logging.getLogger("amorfem.solvers")
 MODES = ("rve", "notched")
 
 _KEYS = LOAD_PATH_KEYS | {"mode", "model", "length", "split", "residual", "staggered", "stop_at", "cells_per_length",
-                          "displacement", "crack_region"}
+                          "displacement", "crack_region", "interfaces"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,13 @@ class ToughnessSettings(LoadPathSettings):
     crack_region : (sequence, sequence) or None
         ``notched``: lower and upper corners (nm) of the box where cracks may run (the mesh must
         resolve ``l`` there; damage is held at 0 outside). Default: the whole specimen.
+    interfaces : mapping or tuple, optional
+        Thin layers whose ``fracture_energy`` is the toughness of a crack along them (J/m^2), as
+        ``{phase: {"thickness": t_nm, "host": phase}}``: the phase's Gc is calibrated so that the
+        regularised crack, which spreads over about ``4 l`` and so partly into the host when
+        ``t < 4 l``, dissipates that toughness (:mod:`solvers.micromechanics.thin_layer`).
+        Without it a layer's Gc is that of its material, and a crack along a layer thinner than
+        ``4 l`` costs more (e.g. AT1, ``t = l``, ``Gc_layer = 0.1 Gc_host``: 0.17 ``Gc_host``).
     """
 
     strain: tuple[float, ...] = (0.0, 0.05)
@@ -99,9 +106,11 @@ class ToughnessSettings(LoadPathSettings):
     cells_per_length: float = 1.5
     displacement: tuple[float, ...] | None = None
     crack_region: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+    interfaces: Any = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        object.__setattr__(self, "interfaces", _interfaces(self.interfaces))
         if self.mode not in MODES:
             raise ValueError(f"[analysis] mode={self.mode!r} is not known; allowed: {', '.join(MODES)}")
         self.phase_field()  # validates model, length, split, residual
@@ -131,6 +140,22 @@ class ToughnessSettings(LoadPathSettings):
     def phase_field(self) -> PhaseFieldModel:
         """The phase-field model of these settings."""
         return PhaseFieldModel(model=self.model, length=self.length, split=self.split, residual=self.residual)
+
+
+def _interfaces(value: Any) -> tuple[tuple[str, float, str], ...]:
+    """``{phase: {"thickness": t, "host": name}}`` (or such triples) as ``((phase, t, host), ...)``."""
+    items = value.items() if isinstance(value, Mapping) else [(p, {"thickness": t, "host": h}) for p, t, h in value]
+    layers = []
+    for phase, entry in items:
+        if not (isinstance(entry, Mapping) and set(entry) == {"thickness", "host"}):
+            raise ValueError(f"[analysis] interfaces.{phase}={entry!r} must be {{thickness = <nm>, host = \"<phase>\"}}")
+        thickness = entry["thickness"]
+        if not (isinstance(thickness, (int, float)) and np.isfinite(thickness) and thickness > 0):
+            raise ValueError(f"[analysis] interfaces.{phase}.thickness={thickness!r} nm is not allowed; must be > 0")
+        if entry["host"] == phase:
+            raise ValueError(f"[analysis] interfaces.{phase}.host='{phase}' must be another phase")
+        layers.append((str(phase), float(thickness), str(entry["host"])))
+    return tuple(layers)
 
 
 def parse_settings(table: Mapping[str, Any]) -> ToughnessSettings:
@@ -239,9 +264,7 @@ def toughness_rve(rve, materials, settings: ToughnessSettings, degree: int = 1, 
     comm = rve.comm
     start_time = MPI.Wtime()
     model = settings.phase_field()
-    energies = {phase: materials[phase].fracture_energy for phase in rve.phases
-                if materials[phase].fracture_energy is not None}
-    check_fracture_energies(rve.phases, energies)
+    energies = phase_fracture_energies(rve.phases, materials, model, settings.interfaces)
     check_resolution(rve, model, settings.cells_per_length)
     control = settings.macro_control(rve.dim)
     solver = solver if solver is not None else SolverOptions(rtol=1e-10)
