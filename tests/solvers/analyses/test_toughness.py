@@ -227,6 +227,42 @@ def test_a_notched_specimen_cracks_from_its_notch_and_the_r_curve_gives_the_frac
     assert broken.any() and np.all(np.abs(x[broken, 1] - H / 2) < 2.0) and x[broken, 0].min() > a - 1.0
 
 
+@pytest.mark.parametrize(("interface_ratio", "deflects"), [(0.15, True), (0.6, False)])
+def test_a_crack_meeting_a_weak_interface_deflects_below_the_he_hutchinson_ratio_and_penetrates_above(
+        interface_ratio, deflects):
+    # Three-point bending (S = 4W, W = 16 nm, notch 5 nm), plane strain, AT1 with l = 1 nm. A 1 nm
+    # interlayer elastically identical to the bulk lies across the crack's path 3 nm ahead of the
+    # notch tip. He & Hutchinson (1989): with no elastic mismatch a crack deflects into the
+    # interface when Gc_interface / Gc_bulk < about 0.26, and penetrates above. The interlayer is
+    # declared an interface, so the ratio is that of the crack energies (thin_layer calibration).
+    from meshing import Refinement, laminate_geometry, three_point_bending
+    from meshing.specimen_mesh import build_specimen
+    from solvers.analyses.notched import toughness_notched
+
+    W, a, t_i, y_i = 16.0, 5.0, 1.0, 8.0
+    cell = laminate_geometry([y_i, t_i, W - y_i - t_i], ["bulk", "interlayer", "bulk"], [4 * W + W / 2])
+    geometry = three_point_bending(4 * W, W, a, cell, notch_width=0.5)
+    mid = geometry.outline.lengths[0] / 2
+    region = ((mid - 6.0, a - 2.0), (mid + 6.0, W - 2.0))
+    mesh = MeshSettings(size=2.3, phase_size={"interlayer": 0.33},
+                        refinements=(Refinement((mid - 8.0, a - 4.0), (mid + 8.0, W), 1.0 / 3.0),))
+    specimen = build_specimen(geometry, mesh, comm=MPI.COMM_SELF)
+    materials = {"bulk": SOLID, "interlayer": replace(SOLID, fracture_energy=interface_ratio * GC)}
+    settings = ToughnessSettings(mode="notched", model="AT1", length=1.0, displacement=(0.0, 4.0), steps=24,
+                                 crack_region=region, interfaces={"interlayer": {"thickness": t_i, "host": "bulk"}})
+    result = toughness_notched(specimen, materials, settings)
+    assert result.metrics["peak_force"] > 0 and result.energy_balance < 1e-9
+    x = specimen.mesh.geometry.x[specimen.mesh.geometry.dofmaps[0]].mean(axis=1)
+    broken = result.cell_fields["damage"] > 0.9
+    beyond = broken & (x[:, 1] > y_i + t_i + 2.0)                                  # past the interlayer
+    along = broken & (np.abs(x[:, 1] - (y_i + t_i / 2)) < 1.0) & (np.abs(x[:, 0] - mid) > 3.0)  # in it, off the path
+    assert np.any(broken & (x[:, 1] < y_i) & (x[:, 1] > a + 1.0))                # the crack reached the interlayer
+    if deflects:
+        assert not beyond.any() and along.any()
+    else:
+        assert beyond.any() and not along.any()
+
+
 def test_a_toughness_case_runs_from_its_case_file_and_draws_its_figures(tmp_path):
     from postprocess.figures import render_figures
     from postprocess.results import load_results
