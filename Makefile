@@ -46,7 +46,7 @@ run: setup
 test: setup test-serial test-mpi test-mpi3
 
 test-serial: setup
-	$(PY) -m pytest -m "not mpi and not mpi3" -q
+	$(PY) -m pytest -m "not mpi and not mpi3" -q --durations=30
 
 test-mpi: setup
 	timeout 900 $(MPIRUN) -n 2 $(PY) -m pytest -m mpi -q

@@ -2,7 +2,10 @@
 
 * nacre 2D and 3D: 30 nm protein interlayers between 450 nm aragonite tablets (1/15);
 * enamel: 2 nm amorphous ZrO2 coating on 40 nm hydroxyapatite wires (1/20);
-* GO/alumina film: 0.7 nm GO sheets with 1.5 nm alumina coatings and 1 nm interlayers.
+* GO/alumina film: 0.7 nm GO sheets with 1.5 nm alumina coatings and 1 nm interlayers;
+* the three-level enamel (``enamel_hierarchical/bulk``: coated wires, rods, decussating bands).
+
+These are also the ready cases too long for the test suite (``tests/cases/test_cases.py``: LONG).
 
 Each case runs under ``mpirun -n 2 amorfem run`` from scratch; the script collects dofs, cells,
 wall time per phase (s) and CG iterations from its summary into
@@ -22,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CASES = ("nacre_2d", "nacre_3d", "enamel", "go_alumina")
+CASES = ("nacre_2d", "nacre_3d", "enamel", "go_alumina", "enamel_hierarchical/bulk")
 
 
 def main() -> int:

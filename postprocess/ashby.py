@@ -2,8 +2,8 @@
 
 Reference data live in ``postprocess/data/ashby_reference.csv``: one row per material with a
 (min, max) range per property and the source of the numbers. The chart takes any two
-properties by column stem (``density``, ``E``, ``strength``; ``toughness`` when that analysis
-writes it), so new axes need data, not code. Units: density g/cm^3, E and strength GPa.
+properties by column stem (``density``, ``E``, ``strength``, ``toughness``), so new axes need
+data, not code. Units: density g/cm^3, E and strength GPa, toughness K_IC MPa m^1/2.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ __all__ = ["REFERENCE_DATA", "AXIS_LABELS", "ReferenceMaterial", "reference_mate
 REFERENCE_DATA = Path(__file__).with_name("data") / "ashby_reference.csv"
 
 #: Axis labels (with units) of the properties the chart knows.
-AXIS_LABELS = {"density": "density (g/cm$^3$)", "E": "Young's modulus E (GPa)", "strength": "strength (GPa)"}
+AXIS_LABELS = {"density": "density (g/cm$^3$)", "E": "Young's modulus E (GPa)", "strength": "strength (GPa)",
+               "toughness": "fracture toughness $K_{IC}$ (MPa m$^{1/2}$)"}
 
 #: Axis limits per property.
-AXIS_LIMITS = {"density": (0.8, 10.0), "E": (1.0, 400.0), "strength": (0.005, 5.0)}
+AXIS_LIMITS = {"density": (0.8, 10.0), "E": (1.0, 400.0), "strength": (0.005, 5.0), "toughness": (0.1, 300.0)}
 
 FAMILY_COLOURS = {
     "biological": "#009E73", "bio-inspired": "#D55E00", "mineral": "#56B4E9", "amorphous": "#CC79A7", "2D crystal": "#0072B2",
@@ -60,34 +61,55 @@ def reference_materials(path: str | Path = REFERENCE_DATA) -> list[ReferenceMate
     return rows
 
 
-def has_design_point(summary: dict, y: str = "E") -> bool:
-    """True when a summary holds what :func:`design_point` needs for property ``y``: a 3D stiffness or a
-    2D generalized one (E); a strength result with a density (strength)."""
-    if y == "strength":
-        return "strength" in summary and "density" in summary
-    return "C" in summary and (np.shape(summary["C"]) == (6, 6) or "C_generalized" in summary)
+def has_design_point(summary: dict, y: str = "E", x: str = "density") -> bool:
+    """True when :func:`design_point` gives a summary both coordinates ``x`` and ``y``."""
+    try:
+        point = design_point(summary)
+    except ValueError:
+        return False
+    return x in point and y in point
 
 
 def design_point(summary: dict) -> dict[str, float]:
-    """Chart coordinates of a simulated design: density (g/cm^3) and Young's modulus E or strength (GPa).
+    """Chart coordinates of a simulated design: density (g/cm^3) and, where the results give them,
+    Young's modulus E, strength (GPa) and fracture toughness (MPa m^1/2).
 
     Stiffness results: E of the isotropic projection of the stiffness (3D), or the mean of the
     true in-plane Young's moduli E1, E2 (uniaxial stress, sigma33 = 0) from the generalized
     plane-strain stiffness (2D; not the plane-strain modulus E / (1 - nu^2), which a 2D
-    stiffness alone gives). Strength results: the peak strength along the load.
+    stiffness alone gives). Strength results: the peak strength along the load. Toughness
+    results: an RVE's peak strength, and ``K = sqrt(E G)`` with ``E`` the modulus of the loading
+    state and ``G`` the RVE's crack energy per unit cross-section (dissipated energy per volume
+    times the cell's length along the load, J/m^2); a notched specimen's ``K_JC``.
     """
+    point = {"density": float(summary["density"])}
     if "strength" in summary:
-        return {"density": float(summary["density"]), "strength": float(summary["strength"]["peak_strength_GPa"])}
+        point["strength"] = float(summary["strength"]["peak_strength_GPa"])
+    if "toughness" in summary:
+        point.update(_toughness_point(summary))
+    if "C" not in summary:
+        return point
     C = np.array(summary["C"])
     if C.shape == (6, 6):
-        E = E_nu_from_bulk_shear(*isotropic_projection(C))[0]
+        point["E"] = float(E_nu_from_bulk_shear(*isotropic_projection(C))[0])
     elif "C_generalized" in summary:
         engineering = engineering_constants(np.array(summary["C_generalized"]))
-        E = 0.5 * (engineering["E1"] + engineering["E2"])
+        point["E"] = float(0.5 * (engineering["E1"] + engineering["E2"]))
     else:
         raise ValueError("a 2D result needs its generalized plane-strain stiffness (strain-driven boundary conditions) "
                          "for a Young's modulus; this one (static BCs) has only the plane-strain stiffness")
-    return {"density": float(summary["density"]), "E": float(E)}
+    return point
+
+
+def _toughness_point(summary: dict) -> dict[str, float]:
+    metrics = summary["toughness"]
+    if metrics.get("mode") == "notched":
+        return {"toughness": float(metrics["K_JC_MPa_sqrt_m"])} if metrics.get("K_JC_MPa_sqrt_m") else {}
+    axis = "123".index(metrics["loaded_component"][0])
+    length = float(summary["geometry"]["box"][axis])                              # nm
+    crack_energy = metrics["dissipated_energy_MJ_m3"] * 1e-3 * length             # GPa nm = J/m^2
+    K = np.sqrt(metrics["modulus_GPa"] * 1e9 * crack_energy) / 1e6               # MPa m^1/2
+    return {"strength": float(metrics["peak_strength_GPa"]), "toughness": float(K)}
 
 
 def _spread(ys: Sequence[float], xs: Sequence[float], gap: float = 0.055) -> list[float]:
@@ -157,15 +179,18 @@ def plot_ashby(
     for (name, ax_x, ax_y), label_y in zip(anchors, _spread([a[2] for a in anchors], [a[1] for a in anchors]), strict=True):
         ax.annotate(name, (ax_x, ax_y), xytext=(ax_x * 1.06, label_y), fontsize=7, va="center", color="#333333",
                     arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.5} if abs(np.log10(label_y / ax_y)) > 0.01 else None)
+    limits = {x: list(AXIS_LIMITS.get(x, (0.8, 10.0))), y: list(AXIS_LIMITS.get(y, (1.0, 400.0)))}
     for summary, label in zip(designs, labels, strict=True):
-        if not has_design_point(summary, y):
+        if not has_design_point(summary, y, x):
             continue
         point = design_point(summary)
         ax.plot(point[x], point[y], "*", ms=16, color="#D55E00", markeredgecolor="black")
         ax.annotate(label, (point[x], point[y]), xytext=(-9, 9), textcoords="offset points", fontsize=8, weight="bold", ha="right")
+        for axis in (x, y):  # a design beyond the usual range widens the chart to show it
+            limits[axis] = [min(limits[axis][0], point[axis] / 2), max(limits[axis][1], point[axis] * 2)]
     ax.autoscale_view()
-    ax.set_xlim(*AXIS_LIMITS.get(x, (0.8, 10.0)))
-    ax.set_ylim(*AXIS_LIMITS.get(y, (1.0, 400.0)))
+    ax.set_xlim(*limits[x])
+    ax.set_ylim(*limits[y])
     ax.set_xlabel(AXIS_LABELS.get(x, x))
     ax.set_ylabel(AXIS_LABELS.get(y, y))
     ax.grid(True, which="both", alpha=0.25)

@@ -95,6 +95,13 @@ def plot_force_displacement(summaries: Sequence[dict], labels: Sequence[str], ti
     return fig
 
 
+def _crack_energies(toughness: dict) -> dict[str, float]:
+    """The toughness of a crack in each phase (J/m^2): its Gc, or along an interface the value asked."""
+    energies = dict(toughness.get("fracture_energies_J_m2", {}))
+    energies.update({p: v["interface_J_m2"] for p, v in toughness.get("interfaces", {}).items()})
+    return energies
+
+
 def plot_r_curve(summaries: Sequence[dict], labels: Sequence[str], title: str = "") -> Any:
     """Fracture resistance G_R (J/m^2, from the dissipated energy) against crack extension (nm)."""
     from matplotlib.figure import Figure
@@ -105,7 +112,7 @@ def plot_r_curve(summaries: Sequence[dict], labels: Sequence[str], title: str = 
         colour = _PALETTE[k % len(_PALETTE)]
         r = summary["toughness"]["R_curve"]
         ax.plot(r["crack_extension_nm"], r["G_R_J_m2"], "o-", color=colour, lw=2, label=label)
-    for gc in {v for s in summaries for v in s["toughness"].get("fracture_energies_J_m2", {}).values()}:
+    for gc in {v for s in summaries for v in _crack_energies(s["toughness"]).values()}:
         ax.axhline(gc, color="grey", ls=":", lw=1)
     ax.set_xlabel("crack extension (nm)")
     ax.set_ylabel("fracture resistance $G_R$ (J/m$^2$)")
@@ -113,5 +120,5 @@ def plot_r_curve(summaries: Sequence[dict], labels: Sequence[str], title: str = 
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(title or "R-curve (dotted: the phases' fracture energies)", fontsize=10)
+    ax.set_title(title or "R-curve (dotted: the phases' and interfaces' fracture energies)", fontsize=10)
     return fig

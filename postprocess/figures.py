@@ -96,11 +96,11 @@ def _bounds(results: Results, path: Path) -> None:
     _matplotlib(plot_moduli_with_bounds([results.summary], [results.title]), path)
 
 
-def _ashby(y: str) -> Callable[[Results, Path], None]:
+def _ashby(y: str, x: str = "density") -> Callable[[Results, Path], None]:
     def render(results: Results, path: Path) -> None:
         from postprocess.ashby import plot_ashby
 
-        _matplotlib(plot_ashby([results.summary], [results.title], y=y), path)
+        _matplotlib(plot_ashby([results.summary], [results.title], x=x, y=y), path)
 
     return render
 
@@ -140,6 +140,12 @@ def _state(quantity: str) -> Callable[[Results, Path], None]:
     return render
 
 
+def _crack(results: Results, path: Path) -> None:
+    from postprocess.states import plot_crack
+
+    _screenshot(plot_crack(results, window_size=WINDOW), path)
+
+
 def _animation(quantity: str) -> Callable[[Results, Path], None]:
     def render(results: Results, path: Path) -> None:
         from postprocess.states import animate_states
@@ -157,11 +163,11 @@ def _stiffness(results: Results) -> bool:
     return "C" in results.summary
 
 
-def _on_ashby_chart(y: str) -> Callable[[Results], bool]:
+def _on_ashby_chart(y: str, x: str = "density") -> Callable[[Results], bool]:
     def available(results: Results) -> bool:
         from postprocess.ashby import has_design_point
 
-        return has_design_point(results.summary, y)
+        return has_design_point(results.summary, y, x)
 
     return available
 
@@ -227,12 +233,16 @@ FIGURES: list[FigureSpec] = [
                _notched, _force_displacement),
     FigureSpec("r_curve", "R-curve: fracture resistance from the dissipated energy against crack extension.",
                _notched, _r_curve),
-    FigureSpec("crack", "Damage at the end of the path, on the deformed RVE: the crack pattern over the phases.",
+    FigureSpec("crack", "The crack over the phases at the end of the path, on the deformed body (damage >= 0.5 "
+               "shaded with its contour in 2D; the damage = 0.5 iso-surface in 3D).", _holds("damage"), _crack),
+    FigureSpec("damage", "Damage at the end of the path, on the deformed body (0 intact, 1 broken).",
                _holds("damage"), _state("damage")),
     FigureSpec("crack_growth", "Animation: the damage at the steps written along the path (crack growth).",
                _animated("damage"), _animation("damage"), suffix=".gif"),
     FigureSpec("ashby_strength", "The design on a strength-density chart among reference materials of the field.",
                _on_ashby_chart("strength"), _ashby("strength")),
+    FigureSpec("ashby_toughness", "The design on a strength-toughness chart (K_IC) among reference materials of the field.",
+               _on_ashby_chart("strength", "toughness"), _ashby("strength", "toughness")),
 ]
 
 

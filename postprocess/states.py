@@ -17,7 +17,11 @@ import numpy as np
 
 from postprocess.results import Results, load_grid
 
-__all__ = ["STATE_LABELS", "has_state", "field_steps", "state_grid", "plot_state", "animate_states"]
+__all__ = ["STATE_LABELS", "CRACK_LEVEL", "has_state", "field_steps", "state_grid", "plot_state", "crack_surface", "plot_crack",
+           "animate_states"]
+
+#: The damage at which a point counts as cracked in pictures (contour in 2D, iso-surface in 3D).
+CRACK_LEVEL = 0.5
 
 #: Quantity -> colour-bar label.
 STATE_LABELS = {"equivalent_plastic_strain": "equivalent plastic strain", "von_mises": "von Mises stress (GPa)",
@@ -88,6 +92,46 @@ def plot_state(
         if entry["step"] == step:
             where += (f", strain {100 * entry['loaded_strain']:.2f} %" if "loaded_strain" in entry
                       else f", displacement {entry['displacement']:.3g} nm")
+    plotter.add_text(f"{where}; displacement x {magnification:.3g}", position="upper_right", font_size=9, color="black")
+    camera(plotter, results)
+    plotter.camera.zoom(0.85)
+    return titled(plotter, results)
+
+
+def crack_surface(grid: Any, level: float = CRACK_LEVEL) -> Any:
+    """The ``damage = level`` contour of a grid with cell data ``damage``: lines in 2D, an
+    iso-surface in 3D (PolyData, nm; the cell damage is averaged to the points first)."""
+    return grid.cell_data_to_point_data().contour([level], scalars="damage")
+
+
+def plot_crack(results: Results, step: int | None = None, level: float = CRACK_LEVEL,
+               magnification: float | None = None, window_size: tuple[int, int] = (1024, 768)) -> Any:
+    """The crack over the phases on the deformed body: the phases in their colours, the cracked
+    cells (``damage >= level``) shaded dark and the ``damage = level`` contour line (2D) or
+    iso-surface (3D, the phases see-through), at the end or at a written step."""
+    from postprocess.views import camera, offscreen_plotter, phase_colours, text_legend, titled
+
+    grid, magnification = _deformed(results, state_grid(results, step), "damage", magnification, "full")
+    plotter = offscreen_plotter(window_size)
+    colours = phase_colours(results)
+    phase = np.asarray(grid.cell_data["phase"]).round().astype(int)
+    for tag, name in sorted(results.phase_names.items()):
+        part = grid.extract_cells(np.flatnonzero(phase == tag))
+        if part.n_cells:
+            plotter.add_mesh(part, color=colours[tag], opacity=1.0 if results.dim == 2 else 0.12)
+    damage = np.asarray(grid.cell_data["damage"])
+    cracked = grid.extract_cells(np.flatnonzero(damage >= level))
+    surface = crack_surface(grid, level)
+    if results.dim == 2:
+        if cracked.n_cells:
+            plotter.add_mesh(cracked, color="#1a1a1a", opacity=0.75)
+        if surface.n_points:
+            plotter.add_mesh(surface, color="#d62728", line_width=2.5)
+    elif surface.n_points:
+        plotter.add_mesh(surface, color="#d62728", smooth_shading=True)
+    crack = f"crack: damage >= {level:g}" if results.dim == 2 else f"crack: damage = {level:g} iso-surface"
+    text_legend(plotter, [(name, colours[tag]) for tag, name in sorted(results.phase_names.items())] + [(crack, "#d62728")])
+    where = "end" if step is None else f"step {step}"
     plotter.add_text(f"{where}; displacement x {magnification:.3g}", position="upper_right", font_size=9, color="black")
     camera(plotter, results)
     plotter.camera.zoom(0.85)

@@ -169,12 +169,12 @@ def add_phases(
             if outline.n_cells:
                 plotter.add_mesh(outline, color=colours[tag], line_width=3)
     if legend:
-        _legend(plotter, [(name, colours[tag]) for tag, name in sorted(results.phase_names.items())])
+        text_legend(plotter, [(name, colours[tag]) for tag, name in sorted(results.phase_names.items())])
     camera(plotter, results)
     return plotter
 
 
-def _legend(plotter: Any, entries: list[tuple[str, str]]) -> None:
+def text_legend(plotter: Any, entries: list[tuple[str, str]]) -> None:
     """Phase names in their colours, top left under the title (PyVista's legend box overflows
     the window off-screen with vtk 9.7, so we place text ourselves)."""
     height = plotter.window_size[1]

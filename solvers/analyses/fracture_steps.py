@@ -29,13 +29,21 @@ logger = logging.getLogger("amorfem.solvers")
 
 
 def phase_fracture_energies(phases, materials, model: PhaseFieldModel,
-                            interfaces: tuple[tuple[str, float, str], ...] = ()) -> dict[str, float]:
-    """The ``Gc`` (J/m^2) each phase of the damage problem gets.
+                            interfaces: tuple[tuple[str, float, str], ...] = ()
+                            ) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+    """The ``Gc`` (J/m^2) each phase of the damage problem gets, and what was calibrated.
 
     A phase's ``fracture_energy`` as given, except for the thin layers named in ``interfaces``
     (``(phase, thickness nm, host phase)``): their ``fracture_energy`` is read as the toughness of
     a crack running along the layer, and the phase gets the ``Gc`` that makes the regularised
     crack dissipate exactly that (:func:`~solvers.micromechanics.thin_layer.calibrated_layer_toughness`).
+
+    Returns
+    -------
+    energies : dict of str to float
+        The phases' ``Gc`` (J/m^2).
+    calibrated : dict of str to dict
+        Per interface: ``thickness_nm``, ``host``, ``interface_J_m2`` (asked) and ``phase_Gc_J_m2``.
 
     Raises
     ------
@@ -45,6 +53,7 @@ def phase_fracture_energies(phases, materials, model: PhaseFieldModel,
     energies = {p: materials[p].fracture_energy for p in phases if materials[p].fracture_energy is not None}
     check_fracture_energies(phases, energies)
     given = dict(energies)
+    calibrated: dict[str, dict[str, Any]] = {}
     for phase, thickness, host in interfaces:
         for role, name in (("phase", phase), ("host", host)):
             if name not in given:
@@ -53,7 +62,9 @@ def phase_fracture_energies(phases, materials, model: PhaseFieldModel,
         energies[phase] = calibrated_layer_toughness(model, thickness, given[phase], given[host])
         logger.info("toughness: interface '%s' (%.4g nm in '%s'): Gc %.4g J/m^2 along it, phase Gc %.4g J/m^2",
                     phase, thickness, host, given[phase], energies[phase])
-    return energies
+        calibrated[phase] = {"thickness_nm": thickness, "host": host, "interface_J_m2": given[phase],
+                             "phase_Gc_J_m2": energies[phase]}
+    return energies, calibrated
 
 
 class FractureSteps:
@@ -127,13 +138,16 @@ class FractureResult(PathResult):
     model : dict
         The phase-field model (``PhaseFieldModel.to_dict``).
     fracture_energies : dict of str to float
-        ``Gc`` of every phase (J/m^2).
+        ``Gc`` of every phase (J/m^2), as the damage problem used it.
+    interfaces : dict of str to dict
+        The thin layers declared as interfaces (see :func:`phase_fracture_energies`).
     """
 
     metrics: dict[str, Any]
     energy_balance: float
     model: dict[str, Any]
     fracture_energies: dict[str, float]
+    interfaces: dict[str, dict[str, Any]]
 
     def fracture_summary(self, mode: str, units: str, **extra: Any) -> dict[str, Any]:
         """The JSON-ready summary of a toughness run: ``toughness`` (metrics, model, counts, units) and the common part."""
@@ -146,6 +160,7 @@ class FractureResult(PathResult):
                 "energy_balance": self.energy_balance,
                 "phase_field": self.model,
                 "fracture_energies_J_m2": self.fracture_energies,
+                "interfaces": self.interfaces,
                 "steps": steps,
                 "passes_per_step": float(np.mean(self.curve["passes"][1:])) if steps else 0.0,
                 "resumed_from_step": self.resumed_from,

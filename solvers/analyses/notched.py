@@ -152,7 +152,7 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
     if len(geometry.notches) != 1:
         raise ValueError(f"a notched toughness analysis needs a specimen with one notch; this one has {len(geometry.notches)}")
     notch = geometry.notches[0]
-    energies = phase_fracture_energies(specimen.phases, materials, model, settings.interfaces)
+    energies, calibrated = phase_fracture_energies(specimen.phases, materials, model, settings.interfaces)
     region = settings.crack_region
     check_resolution(specimen, model, settings.cells_per_length, region)
     kind = "bending" if "load" in specimen.boundaries else "tension"
@@ -267,7 +267,7 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
                "total": comm.allreduce(MPI.Wtime() - start_time, op=MPI.MAX)}
     result = NotchedResult(
         curve=curve, metrics=metrics, energy_balance=balance, loading=kind, model=model.to_dict(),
-        fracture_energies=dict(energies), timings=timings, cell_fields=cells,
+        fracture_energies=dict(energies), interfaces=calibrated, timings=timings, cell_fields=cells,
         steps_written=run.written, dofs=problem.V.dofmap.index_map.size_global * dim, ranks=comm.size,
         volume_fractions=dict(specimen.volume_fractions),
         density=float(sum(f * materials[p].density for p, f in specimen.volume_fractions.items())),

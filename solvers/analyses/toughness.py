@@ -264,7 +264,7 @@ def toughness_rve(rve, materials, settings: ToughnessSettings, degree: int = 1, 
     comm = rve.comm
     start_time = MPI.Wtime()
     model = settings.phase_field()
-    energies = phase_fracture_energies(rve.phases, materials, model, settings.interfaces)
+    energies, calibrated = phase_fracture_energies(rve.phases, materials, model, settings.interfaces)
     check_resolution(rve, model, settings.cells_per_length)
     control = settings.macro_control(rve.dim)
     solver = solver if solver is not None else SolverOptions(rtol=1e-10)
@@ -329,7 +329,7 @@ def toughness_rve(rve, materials, settings: ToughnessSettings, degree: int = 1, 
                "total": comm.allreduce(MPI.Wtime() - start_time, op=MPI.MAX)}
     result = ToughnessResult(
         curve=curve, metrics=_metrics(curve, settings.stop_at), energy_balance=balance, loaded=control.labels[loaded],
-        model=model.to_dict(), fracture_energies=dict(energies), timings=timings, cell_fields=cells,
+        model=model.to_dict(), fracture_energies=dict(energies), interfaces=calibrated, timings=timings, cell_fields=cells,
         **path_result_fields(rve, materials, problem, run),
     )
     damage.destroy()

@@ -15,7 +15,7 @@ GPa; forces in GPa nm (= N/m, per unit thickness) in 2D and GPa nm^2 (= nN) in 3
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import ufl
@@ -100,6 +100,9 @@ class SpecimenProblem:
     solver : SolverOptions
         Linear solver of the Newton steps (MUMPS, or CG/GMRES + GAMG with the rigid-body near-null space).
     newton : NewtonOptions, optional
+        Newton tolerances (its linear solver is ``solver``). Default: absolute residual 1e-11
+        (GPa nm^dim), relative 1e-10, and relative step 1e-10: at 1e5 dofs the residual's roundoff
+        floor is about 1e-11, so the step test is what ends Newton once ``u`` stops changing.
     """
 
     def __init__(self, specimen, laws: Mapping[str, ConstitutiveLaw], loading: SpecimenLoading, degree: int = 1,
@@ -132,7 +135,8 @@ class SpecimenProblem:
         self._load_dofs = fem.locate_dofs_topological(self.V.sub(loading.axis), fdim, load_facets)
         self.bcs.append(fem.dirichletbc(self.delta, self._load_dofs, self.V.sub(loading.axis)))
         linear = solver or SolverOptions(method="mumps")
-        options = NewtonOptions(method="newtonls", atol=1e-11, rtol=1e-10, max_iterations=25, linear=linear)
+        options = replace(newton or NewtonOptions(method="newtonls", atol=1e-11, rtol=1e-10, stol=1e-10,
+                                                  max_iterations=25), linear=linear)
         self._newton = NonlinearSolver(residual, self.u, options, J=jacobian, bcs=self.bcs,
                                        before_assembly=self._evaluate, label="of the specimen displacement")
         if not linear.is_direct:

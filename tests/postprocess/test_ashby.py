@@ -60,3 +60,25 @@ def test_a_2d_result_without_its_generalized_stiffness_is_left_off_the_chart():
         design_point(plane_strain)
     figure = plot_ashby([plane_strain], ["static BCs"])
     assert not [line for line in figure.axes[0].lines if line.get_marker() == "*"]
+
+
+def test_a_cracked_rve_sits_at_its_strength_and_the_irwin_toughness_of_its_crack_energy():
+    # A 2D cell 12 nm long along the load (x2), cracked once across: W_d V = Gc A, so the crack
+    # energy per cross-section is Gc, and K = sqrt(E Gc) (Irwin) with E the loading modulus.
+    E, Gc, length, width = 100.0, 2.0, 12.0, 2.0
+    dissipated_GPa = Gc * width / (length * width)                    # GPa = Gc A / V
+    summary = {"density": 3.0, "geometry": {"body": "rve", "box": [width, length]},
+               "toughness": {"mode": "rve", "loaded_component": "22", "modulus_GPa": E, "peak_strength_GPa": 1.5,
+                             "dissipated_energy_MJ_m3": 1e3 * dissipated_GPa}}
+    point = design_point(summary)
+    assert point["strength"] == 1.5
+    assert point["toughness"] == pytest.approx((E * 1e9 * Gc) ** 0.5 / 1e6, rel=1e-12)   # MPa m^1/2
+    notched = {"density": 3.0, "toughness": {"mode": "notched", "K_JC_MPa_sqrt_m": 0.4}}
+    assert design_point(notched) == {"density": 3.0, "toughness": 0.4}
+
+
+def test_the_strength_toughness_chart_draws_the_references_that_have_both():
+    rows = [row for row in reference_materials() if {"strength", "toughness"} <= set(row.ranges)]
+    assert {"nacre (dry)", "Zr-based metallic glass", "steels"} <= {row.name for row in rows}
+    fig = plot_ashby([], [], x="toughness", y="strength")
+    assert len(fig.axes[0].patches) == len(rows)

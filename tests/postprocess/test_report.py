@@ -58,7 +58,7 @@ def test_case_report_is_valid_and_embeds_every_available_figure(sphere_results):
     checker = _check(report)
     results = load_results(sphere_results)
     inelastic = {"stress_strain", "plastic_strain", "von_mises_end", "plastic_zone_growth", "ashby_strength", "crack",
-                 "crack_growth", "force_displacement", "r_curve"}
+                 "damage", "crack_growth", "force_displacement", "r_curve", "ashby_toughness"}
     assert len(checker.images) == sum(spec.available(results) for spec in FIGURES) == len(FIGURES) - len(inelastic)
     page = " ".join(checker.text)
     C11 = json.loads((sphere_results / "summary.json").read_text())["C"][0][0]

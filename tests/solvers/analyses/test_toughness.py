@@ -284,8 +284,54 @@ def test_a_toughness_case_runs_from_its_case_file_and_draws_its_figures(tmp_path
     assert metrics["failure_strain"] is not None and metrics["work_of_fracture_MJ_m3"] > 0
     assert metrics["phase_field"]["model"] == "AT1" and "J/m^2" in metrics["units"]
     figures = render_figures(load_results(tmp_path / "cell"), tmp_path / "figures")
-    assert {"stress_strain", "crack", "crack_growth"} <= set(figures)
+    assert {"stress_strain", "crack", "damage", "crack_growth", "ashby_toughness"} <= set(figures)
     assert all(path.stat().st_size > 1000 for path in figures.values())
+    # the report page embeds every figure the run has
+    from html.parser import HTMLParser
+
+    from postprocess.report import write_report
+
+    class Images(HTMLParser):
+        count = 0
+
+        def handle_starttag(self, tag, attrs):
+            self.count += tag == "img"
+
+    page = Images()
+    page.feed(write_report(tmp_path / "cell").read_text())
+    assert page.count == len(figures)
+
+
+def test_a_3d_cell_cracks_across_the_load_and_its_iso_surface_is_the_crack_plane(tmp_path):
+    from postprocess.figures import render_figures
+    from postprocess.results import load_results
+    from postprocess.states import crack_surface
+    from solvers.app.case import parse_case
+    from solvers.app.run import run_case
+
+    # a 2 x 2 x 6 nm cell of two layers (2 nm a little weaker) pulled along x3 to failure: the
+    # damage = 0.5 iso-surface is a crack plane normal to x3, as wide as the cell (4 nm^2 per
+    # sheet, each crack band bounded by two sheets)
+    solid = {"E": E, "nu": NU, "density": 3.0, "fracture_energy": GC}
+    case = parse_case({
+        "title": "3D cell to failure",
+        "geometry": {"kind": "laminate", "thicknesses": [2.0, 4.0], "phases": ["weak", "bulk"], "width": [2.0, 2.0]},
+        "materials": {"weak": {**solid, "fracture_energy": 0.9 * GC}, "bulk": solid},
+        "mesh": {"size": 0.5},
+        "solver": {"method": "mumps"},
+        "analysis": {"type": "toughness", "model": "AT1", "length": 1.5, "direction": [0.0, 0.0, 1.0],
+                     "strain": [0.0, 0.12], "steps": 30, "fields_every": 10},
+    }, name="cell3d")
+    summary = run_case(case, tmp_path / "cell3d", comm=MPI.COMM_SELF)
+    assert summary["toughness"]["failure_strain"] is not None
+    results = load_results(tmp_path / "cell3d")
+    surface = crack_surface(results.grid)
+    normals = surface.compute_normals(cell_normals=True, point_normals=False).cell_data["Normals"]
+    assert surface.area > 0 and np.mean(np.abs(normals[:, 2])) > 0.9                 # normal to the load
+    sheets = surface.area / 4.0
+    assert sheets == pytest.approx(round(sheets), abs=0.15) and round(sheets) >= 2   # whole sheets across the cell
+    figures = render_figures(results, tmp_path / "figures")
+    assert figures["crack"].stat().st_size > 1000 and "ashby_toughness" in figures
 
 
 def test_a_toughness_mode_on_the_wrong_kind_of_body_is_refused_when_the_case_is_read():

@@ -1,0 +1,80 @@
+"""Benchmark: the 2D nacre notched beam (``cases/nacre_notched.toml``, ~2.2e5 dofs) to complete
+fracture on 2 ranks, as shipped.
+
+Runs ``mpirun -n 2 amorfem run cases/nacre_notched.toml`` from scratch (extra ``--set`` overrides
+are passed on, e.g. ``--set 'analysis.staggered={anderson = 0}'`` for plain alternate
+minimisation) and appends to ``benchmarks/results/toughness.json`` (atomically) a record of:
+load steps; alternate-minimisation passes per step (mean, max); Newton and Krylov iterations of
+the displacement solves; damage (SNES VI) iterations; the time split between meshing, the
+displacement solves and the damage solves (s); the wall time; and the headline results (peak
+force GPa nm, J_IC J/m^2, crack extension nm).
+Usage: ``.venv/bin/python benchmarks/toughness.py [--set KEY=VALUE ...] [--label TEXT]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CASE = ROOT / "cases" / "nacre_notched.toml"
+OUT = ROOT / "benchmarks" / "results" / "toughness.json"
+
+
+def record_of(summary: dict, wall: float, label: str, overrides: list[str]) -> dict:
+    """The benchmark record of one run's ``summary.json``."""
+    curve, toughness, seconds = summary["curve"], summary["toughness"], summary["timings"]
+    passes = curve["passes"][1:]
+    newton, krylov = sum(curve["newton"][1:]), sum(curve["krylov"][1:])
+    return {
+        "label": label, "overrides": overrides, "code": summary["code"], "dofs": summary["dofs"],
+        "cells": summary["mesh"]["cells"], "ranks": summary["ranks"],
+        "steps": toughness["steps"], "passes_per_step": sum(passes) / len(passes), "max_passes": max(passes),
+        "passes": sum(passes), "newton": newton, "krylov": krylov,
+        "krylov_per_newton": krylov / newton if newton else 0.0,
+        "damage_iterations": sum(curve["damage_iterations"][1:]),
+        "seconds": {k: seconds[k] for k in ("mesh", "displacement", "damage", "total") if k in seconds},
+        "wall_seconds": wall, "peak_force_GPa_nm": toughness["peak_force"], "J_IC_J_m2": toughness["J_IC_J_m2"],
+        "crack_extension_nm": toughness["crack_extension_nm"],
+    }
+
+
+def main() -> int:
+    from solvers.app.output import write_json_atomic
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--label", default="as shipped")
+    args = parser.parse_args()
+    bin_dir = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory() as scratch:
+        command = [str(bin_dir / "mpirun"), "-n", "2", str(bin_dir / "amorfem"), "run", str(CASE), "--out",
+                   f"{scratch}/nacre_notched", "--no-picture"]
+        for override in args.overrides:
+            command += ["--set", override]
+        start = time.perf_counter()
+        run = subprocess.run(command, text=True)
+        wall = time.perf_counter() - start
+        if run.returncode:
+            return run.returncode
+        summary = json.loads((Path(scratch) / "nacre_notched" / "summary.json").read_text())
+    record = record_of(summary, wall, args.label, args.overrides)
+    records = json.loads(OUT.read_text())["records"] if OUT.exists() else []
+    write_json_atomic(OUT, {"units": {"time": "s", "force": "GPa nm (N/m)", "J": "J/m^2", "length": "nm"},
+                            "records": records + [record]})
+    s = record["seconds"]
+    print(f"{record['dofs']} dofs, {record['steps']} steps, passes/step {record['passes_per_step']:.1f} "
+          f"(max {record['max_passes']}), Krylov/Newton {record['krylov_per_newton']:.1f}; wall {wall:.0f} s "
+          f"(mesh {s.get('mesh', 0):.0f}, displacement {s['displacement']:.0f}, damage {s['damage']:.0f})", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
