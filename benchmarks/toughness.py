@@ -8,7 +8,10 @@ load steps; alternate-minimisation passes per step (mean, max); Newton and Krylo
 the displacement solves; damage (SNES VI) iterations; the time split between meshing, the
 displacement solves and the damage solves (s); the wall time; and the headline results (peak
 force GPa nm, J_IC J/m^2, crack extension nm).
-Usage: ``.venv/bin/python benchmarks/toughness.py [--set KEY=VALUE ...] [--label TEXT]``.
+Usage: ``.venv/bin/python benchmarks/toughness.py [--set KEY=VALUE ...] [--label TEXT]``, or
+``--from DIR`` to record a finished run of the same case (e.g. the nacre run of
+``cases/toughness_comparison.py nacre``) without running it again (its wall time is then the
+run's own total, from its summary).
 """
 
 from __future__ import annotations
@@ -42,17 +45,21 @@ def record_of(summary: dict, wall: float, label: str, overrides: list[str]) -> d
         "damage_iterations": sum(curve["damage_iterations"][1:]),
         "seconds": {k: seconds[k] for k in ("mesh", "displacement", "damage", "total") if k in seconds},
         "wall_seconds": wall, "peak_force_GPa_nm": toughness["peak_force"], "J_IC_J_m2": toughness["J_IC_J_m2"],
-        "crack_extension_nm": toughness["crack_extension_nm"],
+        "crack_extension_nm": toughness["crack_extension_nm"], "resumed_from_step": toughness.get("resumed_from_step"),
     }
 
 
 def main() -> int:
-    from solvers.app.output import write_json_atomic
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--label", default="as shipped")
+    parser.add_argument("--from", dest="source", type=Path, default=None, help="a finished run's folder")
     args = parser.parse_args()
+    if args.source is not None:
+        summary = json.loads((args.source / "summary.json").read_text())
+        if Path(summary["case"]["name"]).stem != CASE.stem:
+            raise SystemExit(f"{args.source} holds case '{summary['case']['name']}', not {CASE.stem}")
+        return _write(record_of(summary, summary["timings"]["total"], args.label, args.overrides))
     bin_dir = Path(sys.executable).parent
     with tempfile.TemporaryDirectory() as scratch:
         command = [str(bin_dir / "mpirun"), "-n", "2", str(bin_dir / "amorfem"), "run", str(CASE), "--out",
@@ -65,7 +72,13 @@ def main() -> int:
         if run.returncode:
             return run.returncode
         summary = json.loads((Path(scratch) / "nacre_notched" / "summary.json").read_text())
-    record = record_of(summary, wall, args.label, args.overrides)
+    return _write(record_of(summary, wall, args.label, args.overrides))
+
+
+def _write(record: dict) -> int:
+    from solvers.app.output import write_json_atomic
+
+    wall = record["wall_seconds"]
     records = json.loads(OUT.read_text())["records"] if OUT.exists() else []
     write_json_atomic(OUT, {"units": {"time": "s", "force": "GPa nm (N/m)", "J": "J/m^2", "length": "nm"},
                             "records": records + [record]})

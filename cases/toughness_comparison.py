@@ -23,11 +23,12 @@ from postprocess.curves import plot_force_displacement, plot_r_curve, plot_stres
 from postprocess.figures import render_figures
 from postprocess.results import load_results
 from solvers.app.case import load_case
+from solvers.app.cli import configure_logging
 from solvers.app.output import UNITS, write_json_atomic
 from solvers.app.run import run_case
 
 HERE = Path(__file__).resolve().parent
-ARAGONITE = '{ name = "aragonite", euler_deg = [0.0, 90.0, 0.0], fracture_energy = 1.5 }'
+ARAGONITE = "{ E = 91.5, nu = 0.279, density = 2.93, fracture_energy = 1.5 }"  # as the tablets of nacre_notched
 PAIRS = {
     "nacre": ("nacre_notched.toml", "nacre", "monolithic aragonite",
               [f"materials.interlayer={ARAGONITE}", "analysis.interfaces={}"]),
@@ -43,6 +44,7 @@ parser.add_argument("--out", type=Path, default=None, help="default results/<pai
 args = parser.parse_args()
 out = args.out or Path("results") / f"{args.pair}_toughness"
 comm = MPI.COMM_WORLD
+configure_logging(comm, verbose=True)  # progress on rank 0
 
 case_file, label, other_label, change = PAIRS[args.pair]
 runs = {label: load_case(HERE / case_file), other_label: load_case(HERE / case_file, change)}

@@ -54,7 +54,7 @@ log = logging.getLogger("amorfem.solvers")
 
 MODES = ("rve", "notched")
 
-_KEYS = LOAD_PATH_KEYS | {"mode", "model", "length", "split", "residual", "staggered", "stop_at", "cells_per_length",
+_KEYS = LOAD_PATH_KEYS | {"mode", "model", "length", "split", "residual", "hybrid", "staggered", "stop_at", "cells_per_length",
                           "displacement", "crack_region", "interfaces"}
 
 
@@ -74,6 +74,9 @@ class ToughnessSettings(LoadPathSettings):
     split : {"none", "volumetric_deviatoric", "spectral"}
     residual : float
         Residual stiffness of broken points, in [0, 1e-2].
+    hybrid : bool
+        The split drives the damage only; the stress degrades isotropically (linear displacement
+        steps; :mod:`solvers.micromechanics.fracture`).
     staggered : StaggeredSettings
         Convergence of the alternate minimisation in each step.
     stop_at : float
@@ -101,6 +104,7 @@ class ToughnessSettings(LoadPathSettings):
     length: float = 1.0
     split: str = "none"
     residual: float = 1e-6
+    hybrid: bool = False
     staggered: StaggeredSettings = field(default_factory=StaggeredSettings)
     stop_at: float = 0.02
     cells_per_length: float = 1.5
@@ -139,7 +143,8 @@ class ToughnessSettings(LoadPathSettings):
 
     def phase_field(self) -> PhaseFieldModel:
         """The phase-field model of these settings."""
-        return PhaseFieldModel(model=self.model, length=self.length, split=self.split, residual=self.residual)
+        return PhaseFieldModel(model=self.model, length=self.length, split=self.split, residual=self.residual,
+                               hybrid=self.hybrid)
 
 
 def _interfaces(value: Any) -> tuple[tuple[str, float, str], ...]:

@@ -28,7 +28,7 @@ __all__ = ["main"]
 log = logging.getLogger("amorfem")
 
 
-def _configure_logging(comm: MPI.Comm, verbose: bool) -> None:
+def configure_logging(comm: MPI.Comm, verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("[amorfem %(asctime)s] %(message)s", datefmt="%H:%M:%S"))
     root = logging.getLogger("amorfem")
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``amorfem`` console script."""
     args = _parser().parse_args(argv)
     comm = MPI.COMM_WORLD
-    _configure_logging(comm, verbose=not getattr(args, "quiet", False))
+    configure_logging(comm, verbose=not getattr(args, "quiet", False))
     if args.command == "report":
         return _report(args)
     if args.command == "view":

@@ -55,6 +55,12 @@ class ConstitutiveLaw(Protocol):
         """True when the stress is a fixed linear function of the strain (no state)."""
 
     @property
+    def linear_at_fixed_state(self) -> bool:
+        """True when the stress is linear in the strain while the state is held (one linear solve
+        then is the displacement step: e.g. a damaged elastic law without split)."""
+        return self.is_linear
+
+    @property
     def state_shapes(self) -> Mapping[str, tuple[int, ...]]:
         """Name -> shape per point of every state variable (empty for a law without state)."""
 

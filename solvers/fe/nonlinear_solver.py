@@ -31,7 +31,7 @@ __all__ = ["NewtonOptions", "NonlinearSolver", "snes_reason"]
 _SNES_REASONS = {getattr(PETSc.SNES.ConvergedReason, n): n for n in dir(PETSc.SNES.ConvergedReason) if n.isupper()}
 _counter = itertools.count()
 
-_METHODS = ("newtonls", "vinewtonrsls")
+_METHODS = ("newtonls", "vinewtonrsls", "ksponly")
 _LINESEARCHES = ("basic", "bt", "l2", "cp")
 
 
@@ -46,8 +46,9 @@ class NewtonOptions:
 
     Parameters
     ----------
-    method : {"newtonls", "vinewtonrsls"}
-        Newton with line search, or the reduced-space variational-inequality Newton (needs bounds).
+    method : {"newtonls", "vinewtonrsls", "ksponly"}
+        Newton with line search, the reduced-space variational-inequality Newton (needs bounds),
+        or one linear solve (a problem linear in ``u``: SNES ``ksponly``; fails with the KSP's reason).
     atol : float
         Absolute residual tolerance (the residual's units, e.g. GPa nm^dim for a force residual), >= 0.
     rtol : float
@@ -137,7 +138,7 @@ class NonlinearSolver:
         bounds: tuple[fem.Function, fem.Function] | None = None,
         label: str = "",
     ) -> None:
-        if (bounds is None) != (options.method == "newtonls"):
+        if (bounds is None) == (options.method == "vinewtonrsls"):
             raise ValueError(f"newton method='{options.method}' " + ("needs bounds" if bounds is None else
                              "does not take bounds; use method='vinewtonrsls'"))
         self.prefix = f"amorfem_snes_{next(_counter)}_"

@@ -38,7 +38,7 @@ from solvers.fe.linear_solver import SolverOptions
 from solvers.fe.nonlinear_solver import NewtonOptions, NonlinearSolver
 from solvers.fe.periodic import periodic_space
 from solvers.fe.quadrature import QuadratureLaws
-from solvers.micromechanics.fracture import PhaseFieldModel, split_energy
+from solvers.micromechanics.fracture import PhaseFieldModel, split_energy, tensile_energy
 from solvers.micromechanics.materials import Material
 
 __all__ = ["DamagedElastic", "DamageField", "damaged_laws", "check_fracture_energies", "check_resolution"]
@@ -67,6 +67,11 @@ class DamagedElastic(MaterialLaw):
             raise ValueError(f"phase-field split='{self.model.split}' needs an isotropic phase; material "
                              f"'{self.material.name}' is anisotropic (use split='none')")
 
+    @property
+    def linear_at_fixed_state(self) -> bool:
+        """Without a split, or with a hybrid one, ``sigma = g(d) C eps`` is linear in the strain at fixed damage."""
+        return self.model.split == "none" or self.model.hybrid
+
     def _lame(self) -> tuple[float, float] | None:
         if not self.material.is_isotropic:
             return None
@@ -76,8 +81,13 @@ class DamagedElastic(MaterialLaw):
     def update(self, strain: np.ndarray, state: Mapping[str, np.ndarray]) -> LawUpdate:
         """Stress and tangent at fixed damage ``state["damage"]``."""
         d = np.asarray(state["damage"])
-        split = split_energy(strain, self.material.stiffness, self.model.split, self._lame())
         g = self.model.degradation(d)
+        C = self.material.stiffness
+        if self.model.hybrid:  # the split drives the damage; the stress degrades isotropically
+            positive, total = tensile_energy(strain, C, self.model.split, self._lame())
+            return LawUpdate(stress=g[:, None] * (strain @ C.T), tangent=g[:, None, None] * np.broadcast_to(C, (len(g), 6, 6)),
+                             state={"damage": d.copy(), "driving": positive, "elastic_energy": g * total})
+        split = split_energy(strain, C, self.model.split, self._lame())
         stress = g[:, None] * split.stress_positive + split.stress_negative
         tangent = g[:, None, None] * split.tangent_positive + split.tangent_negative
         return LawUpdate(stress=stress, tangent=tangent,

@@ -103,6 +103,8 @@ class SpecimenProblem:
         Newton tolerances (its linear solver is ``solver``). Default: absolute residual 1e-11
         (GPa nm^dim), relative 1e-10, and relative step 1e-10: at 1e5 dofs the residual's roundoff
         floor is about 1e-11, so the step test is what ends Newton once ``u`` stops changing.
+        When every law is linear at fixed state (damage without a split), one linear solve
+        (SNES ``ksponly``) replaces Newton.
     """
 
     def __init__(self, specimen, laws: Mapping[str, ConstitutiveLaw], loading: SpecimenLoading, degree: int = 1,
@@ -135,8 +137,9 @@ class SpecimenProblem:
         self._load_dofs = fem.locate_dofs_topological(self.V.sub(loading.axis), fdim, load_facets)
         self.bcs.append(fem.dirichletbc(self.delta, self._load_dofs, self.V.sub(loading.axis)))
         linear = solver or SolverOptions(method="mumps")
-        options = replace(newton or NewtonOptions(method="newtonls", atol=1e-11, rtol=1e-10, stol=1e-10,
-                                                  max_iterations=25), linear=linear)
+        linear_laws = all(law.linear_at_fixed_state for law in laws.values())
+        options = replace(newton or NewtonOptions(method="ksponly" if linear_laws else "newtonls", atol=1e-11,
+                                                  rtol=1e-10, stol=1e-10, max_iterations=25), linear=linear)
         self._newton = NonlinearSolver(residual, self.u, options, J=jacobian, bcs=self.bcs,
                                        before_assembly=self._evaluate, label="of the specimen displacement")
         if not linear.is_direct:

@@ -15,7 +15,12 @@ the damage degrades:
 * ``"volumetric_deviatoric"`` (Amor, Marigo & Maurini 2009): ``psi+ = K/2 <tr eps>+^2 + mu eps_d : eps_d``;
 * ``"spectral"`` (Miehe, Welschinger & Hofacker 2010): ``psi+ = lambda/2 <tr eps>+^2 + mu sum <eps_i>+^2``.
 
-The two splits need an isotropic phase. Strains are Voigt 6-vectors with engineering shears,
+The two splits need an isotropic phase. With ``hybrid`` (Ambati, Gerasimov & De Lorenzis 2015)
+the split only drives the damage (``psi+``), while the stress degrades isotropically,
+``sigma = g(d) C eps``: the displacement step stays linear at fixed damage (one linear solve per
+pass instead of a Newton of the split), and compressed regions still do not damage (their
+``psi+`` vanishes). The model is then not the minimiser of one energy; the bookkeeping of the
+analyses still closes (what is not stored or dissipated is reported as released). Strains are Voigt 6-vectors with engineering shears,
 stresses Voigt (GPa), tangents 6x6 (GPa), energy densities GPa, lengths nm, fracture energies
 J/m^2 (= GPa nm).
 """
@@ -27,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MODELS", "SPLITS", "PhaseFieldModel", "SplitEnergy", "split_energy", "critical_stress",
+__all__ = ["MODELS", "SPLITS", "PhaseFieldModel", "SplitEnergy", "split_energy", "tensile_energy", "critical_stress",
            "elastic_limit_strain", "effective_toughness_factor"]
 
 MODELS = ("AT1", "AT2")
@@ -50,12 +55,15 @@ class PhaseFieldModel:
         Which part of the elastic energy damage degrades.
     residual : float
         Residual stiffness ``k`` of a broken point, in [0, 1e-2].
+    hybrid : bool
+        The split drives the damage only; the stress degrades isotropically (see the module).
     """
 
     model: str = "AT1"
     length: float = 1.0
     split: str = "none"
     residual: float = 1e-6
+    hybrid: bool = False
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -66,6 +74,8 @@ class PhaseFieldModel:
             raise ValueError(f"phase-field length={self.length} nm is not allowed; must be > 0")
         if not 0 <= self.residual <= 1e-2:
             raise ValueError(f"phase-field residual={self.residual} is outside the allowed range [0, 0.01]")
+        if not isinstance(self.hybrid, bool):
+            raise ValueError(f"phase-field hybrid={self.hybrid!r} must be true or false")
 
     @property
     def c_w(self) -> float:
@@ -90,7 +100,8 @@ class PhaseFieldModel:
 
     def to_dict(self) -> dict:
         """JSON-ready description (nm)."""
-        return {"model": self.model, "length_nm": self.length, "split": self.split, "residual_stiffness": self.residual}
+        return {"model": self.model, "length_nm": self.length, "split": self.split, "residual_stiffness": self.residual,
+                "hybrid": self.hybrid}
 
 
 def critical_stress(model: PhaseFieldModel, E: float, Gc: float) -> float:
@@ -226,6 +237,27 @@ def split_energy(strain: np.ndarray, stiffness: np.ndarray, split: str, lame: tu
     return SplitEnergy(positive=energy_plus, negative=energy_total - energy_plus,
                        stress_positive=stress_plus, stress_negative=stress_total - stress_plus,
                        tangent_positive=tangent_plus, tangent_negative=C[None] - tangent_plus)
+
+
+def tensile_energy(strain: np.ndarray, stiffness: np.ndarray, split: str,
+                   lame: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``psi+`` and ``psi = psi+ + psi-`` (GPa) of ``n`` strains, without stresses or tangents (what a
+    hybrid law needs: eigenvalues only for the spectral split). Same arguments as :func:`split_energy`."""
+    total = 0.5 * np.einsum("ni,ij,nj->n", strain, stiffness, strain)
+    if split == "none":
+        return total, total
+    if split not in SPLITS:
+        raise ValueError(f"phase-field split={split!r} is not known; allowed: {', '.join(SPLITS)}")
+    if lame is None:
+        raise ValueError(f"the {split} split needs an isotropic phase (Lame constants)")
+    lam, mu = lame
+    trace = strain[:, :3].sum(axis=1)
+    t_plus = np.maximum(trace, 0.0)
+    if split == "volumetric_deviatoric":
+        deviator = _tensor(strain - np.outer(trace / 3.0, [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]))
+        return 0.5 * (lam + 2.0 * mu / 3.0) * t_plus**2 + mu * np.einsum("nij,nij->n", deviator, deviator), total
+    plus = np.maximum(np.linalg.eigvalsh(_tensor(strain)), 0.0)
+    return 0.5 * lam * t_plus**2 + mu * np.sum(plus**2, axis=1), total
 
 
 def _divided_differences(values: np.ndarray) -> np.ndarray:

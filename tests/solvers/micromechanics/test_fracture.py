@@ -82,3 +82,41 @@ def test_the_critical_stress_is_the_peak_of_the_homogeneous_bar(name):
 def test_bad_phase_field_settings_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         PhaseFieldModel(**kwargs)
+
+
+def test_the_hybrid_law_degrades_the_whole_stress_and_is_driven_by_the_splits_tensile_energy():
+    # Ambati et al. (2015): sigma = g(d) C eps, driving psi+ of the split; hydrostatic
+    # compression drives nothing, uniaxial tension drives as the split does.
+    from solvers.fe.phase_field import DamagedElastic
+    from solvers.micromechanics.materials import isotropic
+
+    material = isotropic(100.0, 0.25, 3.0)
+    model = PhaseFieldModel(split="spectral", hybrid=True)
+    law = DamagedElastic(material, model)
+    assert law.linear_at_fixed_state and not DamagedElastic(material, PhaseFieldModel(split="spectral")).linear_at_fixed_state
+    strains = np.array([[-1e-3, -1e-3, -1e-3, 0, 0, 0], [1e-3, -2.5e-4, -2.5e-4, 0, 0, 0], [2e-4, 5e-4, 0, 3e-4, 0, 1e-4]])
+    damage = np.array([0.5, 0.5, 0.9])
+    update = law.update(strains, {"damage": damage})
+    g = model.degradation(damage)
+    assert update.stress == pytest.approx(g[:, None] * strains @ material.stiffness.T, rel=1e-12, abs=1e-15)
+    assert update.tangent == pytest.approx(g[:, None, None] * material.stiffness, rel=1e-12)
+    lame = (100 * 0.25 / (1.25 * 0.5), 100 / 2.5)
+    split = split_energy(strains, material.stiffness, "spectral", lame)
+    assert update.state["driving"] == pytest.approx(split.positive, rel=1e-12)
+    assert update.state["driving"][0] == pytest.approx(0.0, abs=1e-15)
+    with pytest.raises(ValueError, match="hybrid"):
+        PhaseFieldModel(hybrid="yes")
+
+
+@pytest.mark.parametrize("split", ["none", "volumetric_deviatoric", "spectral"])
+def test_the_tensile_energy_is_the_splits(split):
+    from solvers.micromechanics.fracture import tensile_energy
+
+    rng = np.random.default_rng(3)
+    strains = 1e-3 * rng.normal(size=(50, 6))
+    material = isotropic(80.0, 0.3, 3.0)
+    lame = (80 * 0.3 / (1.3 * 0.4), 80 / 2.6)
+    full = split_energy(strains, material.stiffness, split, lame)
+    positive, total = tensile_energy(strains, material.stiffness, split, lame)
+    assert positive == pytest.approx(full.positive, rel=1e-12, abs=1e-18)
+    assert total == pytest.approx(full.positive + full.negative, rel=1e-12, abs=1e-18)
