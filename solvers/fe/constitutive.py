@@ -55,12 +55,6 @@ class ConstitutiveLaw(Protocol):
         """True when the stress is a fixed linear function of the strain (no state)."""
 
     @property
-    def linear_at_fixed_state(self) -> bool:
-        """True when the stress is linear in the strain while the state is held (one linear solve
-        then is the displacement step: e.g. a damaged elastic law without split)."""
-        return self.is_linear
-
-    @property
     def state_shapes(self) -> Mapping[str, tuple[int, ...]]:
         """Name -> shape per point of every state variable (empty for a law without state)."""
 
@@ -95,6 +89,12 @@ class MaterialLaw:
     def is_linear(self) -> bool:
         """True only for a law without state (overridden by :class:`LinearElastic`)."""
         return False
+
+    @property
+    def linear_at_fixed_state(self) -> bool:
+        """True when the stress is linear in the strain while the state is held (one linear solve
+        then is the displacement step: e.g. a damaged elastic law without split)."""
+        return self.is_linear
 
     @property
     def state_shapes(self) -> Mapping[str, tuple[int, ...]]:

@@ -137,7 +137,7 @@ class SpecimenProblem:
         self._load_dofs = fem.locate_dofs_topological(self.V.sub(loading.axis), fdim, load_facets)
         self.bcs.append(fem.dirichletbc(self.delta, self._load_dofs, self.V.sub(loading.axis)))
         linear = solver or SolverOptions(method="mumps")
-        linear_laws = all(law.linear_at_fixed_state for law in laws.values())
+        linear_laws = all(getattr(law, "linear_at_fixed_state", law.is_linear) for law in laws.values())
         options = replace(newton or NewtonOptions(method="ksponly" if linear_laws else "newtonls", atol=1e-11,
                                                   rtol=1e-10, stol=1e-10, max_iterations=25), linear=linear)
         self._newton = NonlinearSolver(residual, self.u, options, J=jacobian, bcs=self.bcs,
