@@ -185,9 +185,11 @@ def plot_ashby(
             continue
         point = design_point(summary)
         ax.plot(point[x], point[y], "*", ms=16, color="#D55E00", markeredgecolor="black")
-        ax.annotate(label, (point[x], point[y]), xytext=(-9, 9), textcoords="offset points", fontsize=8, weight="bold", ha="right")
         for axis in (x, y):  # a design beyond the usual range widens the chart to show it
             limits[axis] = [min(limits[axis][0], point[axis] / 2), max(limits[axis][1], point[axis] * 2)]
+        left_half = np.log(point[x] / limits[x][0]) < 0.5 * np.log(limits[x][1] / limits[x][0])
+        ax.annotate(label, (point[x], point[y]), xytext=(9, 9) if left_half else (-9, 9), textcoords="offset points",
+                    fontsize=8, weight="bold", ha="left" if left_half else "right")  # the label stays inside the chart
     ax.autoscale_view()
     ax.set_xlim(*limits[x])
     ax.set_ylim(*limits[y])
