@@ -63,11 +63,16 @@ def reference_materials(path: str | Path = REFERENCE_DATA) -> list[ReferenceMate
 
 def has_design_point(summary: dict, y: str = "E", x: str = "density") -> bool:
     """True when :func:`design_point` gives a summary both coordinates ``x`` and ``y``."""
+    return _chart_point(summary, x, y) is not None
+
+
+def _chart_point(summary: dict, x: str, y: str) -> dict[str, float] | None:
+    """The design point of a summary if it has both coordinates, else None."""
     try:
         point = design_point(summary)
     except ValueError:
-        return False
-    return x in point and y in point
+        return None
+    return point if x in point and y in point else None
 
 
 def design_point(summary: dict) -> dict[str, float]:
@@ -181,9 +186,9 @@ def plot_ashby(
                     arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.5} if abs(np.log10(label_y / ax_y)) > 0.01 else None)
     limits = {x: list(AXIS_LIMITS.get(x, (0.8, 10.0))), y: list(AXIS_LIMITS.get(y, (1.0, 400.0)))}
     for summary, label in zip(designs, labels, strict=True):
-        if not has_design_point(summary, y, x):
+        point = _chart_point(summary, x, y)
+        if point is None:
             continue
-        point = design_point(summary)
         ax.plot(point[x], point[y], "*", ms=16, color="#D55E00", markeredgecolor="black")
         for axis in (x, y):  # a design beyond the usual range widens the chart to show it
             limits[axis] = [min(limits[axis][0], point[axis] / 2), max(limits[axis][1], point[axis] * 2)]

@@ -25,12 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 from mpi4py import MPI
 
 from solvers.fe.linear_solver import SolverDivergedError
 from solvers.fe.phase_field import DamageField
-
-import numpy as np
 
 __all__ = ["StaggeredSettings", "StaggeredReport", "AndersonMixing", "alternate_minimisation"]
 

@@ -20,9 +20,10 @@ the split only drives the damage (``psi+``), while the stress degrades isotropic
 ``sigma = g(d) C eps``: the displacement step stays linear at fixed damage (one linear solve per
 pass instead of a Newton of the split), and compressed regions still do not damage (their
 ``psi+`` vanishes). The model is then not the minimiser of one energy; the bookkeeping of the
-analyses still closes (what is not stored or dissipated is reported as released). Strains are Voigt 6-vectors with engineering shears,
-stresses Voigt (GPa), tangents 6x6 (GPa), energy densities GPa, lengths nm, fracture energies
-J/m^2 (= GPa nm).
+analyses still closes (what is not stored or dissipated is reported as released).
+
+Strains are Voigt 6-vectors with engineering shears, stresses Voigt (GPa), tangents 6x6 (GPa),
+energy densities GPa, lengths nm, fracture energies J/m^2 (= GPa nm).
 """
 
 from __future__ import annotations
@@ -192,11 +193,7 @@ def split_energy(strain: np.ndarray, stiffness: np.ndarray, split: str, lame: tu
                            stress_positive=stress, stress_negative=np.zeros_like(stress),
                            tangent_positive=np.broadcast_to(stiffness, (n, 6, 6)),
                            tangent_negative=np.zeros((n, 6, 6)))
-    if split not in SPLITS:
-        raise ValueError(f"phase-field split={split!r} is not known; allowed: {', '.join(SPLITS)}")
-    if lame is None:
-        raise ValueError(f"the {split} split needs an isotropic phase (Lame constants)")
-    lam, mu = lame
+    lam, mu = _split_lame(split, lame)
     one = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
     trace = strain[:, :3].sum(axis=1)
     tension = trace >= 0.0
@@ -239,6 +236,15 @@ def split_energy(strain: np.ndarray, stiffness: np.ndarray, split: str, lame: tu
                        tangent_positive=tangent_plus, tangent_negative=C[None] - tangent_plus)
 
 
+def _split_lame(split: str, lame: tuple[float, float] | None) -> tuple[float, float]:
+    """Lame's constants of a split (raises for an unknown split or a phase without them)."""
+    if split not in SPLITS:
+        raise ValueError(f"phase-field split={split!r} is not known; allowed: {', '.join(SPLITS)}")
+    if lame is None:
+        raise ValueError(f"the {split} split needs an isotropic phase (Lame constants)")
+    return lame
+
+
 def tensile_energy(strain: np.ndarray, stiffness: np.ndarray, split: str,
                    lame: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``psi+`` and ``psi = psi+ + psi-`` (GPa) of ``n`` strains, without stresses or tangents (what a
@@ -246,11 +252,7 @@ def tensile_energy(strain: np.ndarray, stiffness: np.ndarray, split: str,
     total = 0.5 * np.einsum("ni,ij,nj->n", strain, stiffness, strain)
     if split == "none":
         return total, total
-    if split not in SPLITS:
-        raise ValueError(f"phase-field split={split!r} is not known; allowed: {', '.join(SPLITS)}")
-    if lame is None:
-        raise ValueError(f"the {split} split needs an isotropic phase (Lame constants)")
-    lam, mu = lame
+    lam, mu = _split_lame(split, lame)
     trace = strain[:, :3].sum(axis=1)
     t_plus = np.maximum(trace, 0.0)
     if split == "volumetric_deviatoric":
