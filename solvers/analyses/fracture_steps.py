@@ -81,12 +81,16 @@ class FractureSteps:
     first_pass : callable
         ``() -> dict``: what to remember of the first displacement solve of a step (e.g. the
         stress or force and the energy).
+    bound : DissipationBound, optional
+        Limits the dissipation of each step; its displacement solve and damage step replace
+        ``solve`` and the plain damage solve, and a step it holds short of its target is
+        reported ``partial`` (accepted, and the same target tried again).
     """
 
     def __init__(self, problem, damage: DamageField, staggered: StaggeredSettings,
-                 solve: Callable[[float], Any], first_pass: Callable[[], dict[str, Any]]) -> None:
+                 solve: Callable[[float], Any], first_pass: Callable[[], dict[str, Any]], bound=None) -> None:
         self.problem, self.damage, self.staggered = problem, damage, staggered
-        self._solve, self._first = solve, first_pass
+        self._solve, self._first, self.bound = solve, first_pass, bound
         self.first_pass: dict[str, Any] = {}
 
     def solve_to(self, t: float) -> StaggeredReport:
@@ -98,7 +102,13 @@ class FractureSteps:
             if passes == 0:
                 self.first_pass = self._first()
 
-        return alternate_minimisation(lambda: self._solve(t), self.damage, self.staggered, observe=observe)
+        if self.bound is None:
+            return alternate_minimisation(lambda: self._solve(t), self.damage, self.staggered, observe=observe)
+        self.bound.begin_step()
+        report = alternate_minimisation(lambda: self._solve(t), self.damage, self.staggered, observe=observe,
+                                        damage_step=self.bound.damage_step)
+        report.partial = report.converged and self.bound.active
+        return report
 
     def commit(self) -> None:
         self.problem.commit()

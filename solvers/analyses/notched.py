@@ -8,7 +8,14 @@ Each step minimises the energy by alternate displacement and damage solves
 (:mod:`solvers.fe.alternate_minimisation`); cracks may run only inside ``crack_region`` (the mesh
 must resolve ``l`` there).
 
-Reported per step: the force-displacement curve, the projected crack extension ``da`` (the
+The path prescribes the load-point displacement (``prescribed = "displacement"``) or the
+crack-mouth opening of the notch (``prescribed = "opening"``, CMOD control): at fixed damage the
+displacement problem is linear, so each pass solves it for a unit load-point displacement and
+scales the solution to the asked opening. Opening control follows the load down the snap-back
+of a brittle specimen, where displacement control makes the crack jump (and the alternate
+minimisation crawl through the jump, about one cell per pass).
+
+Reported per step: the force-displacement curve, the crack-mouth opening, the projected crack extension ``da`` (the
 furthest node past the notch tip, along the notch, with ``d >= 1/2``), the elastic, dissipated
 and released energies and the external work. From them the R-curve ``G_R = dW_d / da`` (energy
 released per unit crack extension and thickness: J/m^2, from the dissipated energy), its
@@ -35,6 +42,8 @@ from solvers.analyses.fracture_steps import FractureResult, FractureSteps, phase
 from solvers.analyses.path_following import follow_path, path_output
 from solvers.fe.alternate_minimisation import StaggeredReport
 from solvers.fe.body import owned_phase_tags
+from solvers.fe.crack_opening import CrackMouthGauge
+from solvers.fe.dissipation_bound import DissipationBound
 from solvers.fe.linear_solver import SolverOptions
 from solvers.fe.phase_field import DamageField, check_resolution, damaged_laws
 from solvers.fe.specimen_problem import SpecimenProblem, loading_of
@@ -70,7 +79,9 @@ class NotchedResult(FractureResult):
     Attributes
     ----------
     curve : dict of str to list
-        Per accepted step: ``t``, ``displacement`` (nm), ``force``, ``crack_extension`` (nm),
+        Per accepted step: ``t``, ``displacement`` (load point, nm), ``opening`` (crack mouth,
+        nm), ``force``, ``crack_extension`` (nm), ``bounded`` (1: a state the dissipation bound
+        held short of its target),
         ``passes``, ``newton``, ``damage_iterations``, ``max_damage``, and ``elastic_energy``,
         ``dissipated_energy``, ``released_energy``, ``external_work`` (module docstring units).
     metrics : dict
@@ -96,7 +107,7 @@ class NotchedResult(FractureResult):
                 f"K_Q {m['K_Q_MPa_sqrt_m']:.4g} MPa m^1/2, J_IC {j}")
 
 
-_CSV_COLUMNS = ("t", "displacement", "force", "crack_extension", "passes", "newton", "damage_iterations", "max_damage",
+_CSV_COLUMNS = ("t", "displacement", "opening", "force", "crack_extension", "passes", "bounded", "newton", "damage_iterations", "max_damage",
                 "elastic_energy", "dissipated_energy", "released_energy", "external_work")
 
 
@@ -160,16 +171,29 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
     solver = solver if solver is not None else SolverOptions(method="mumps")
     problem = SpecimenProblem(specimen, damaged_laws(materials, model), loading, degree=degree, solver=solver)
     damage = DamageField(specimen, problem.laws, energies, model, periodic=False, region=region)
-    knots = np.asarray(settings.displacement, float)
+    gauge = CrackMouthGauge(problem.V, notch, geometry.outline)
+    by_opening = settings.prescribed == "opening"
+    knots = np.asarray(settings.opening if by_opening else settings.displacement, float)
     lengths = np.abs(np.diff(knots))
     times = np.concatenate([[0.0], np.cumsum(lengths) / lengths.sum()])
-    steps = FractureSteps(problem, damage, settings.staggered,
-                          lambda t: problem.solve(float(np.interp(t, times, knots))),
-                          lambda: {"force": problem.reaction(), "energy": problem.state_average("elastic_energy")
-                                   + damage.dissipated_energy() * damage.volume})
-    directory = Path(directory) if directory is not None else None
+
     dim = specimen.dim
     thickness = 1.0 if dim == 2 else geometry.outline.lengths[2]
+    bound = None
+    if settings.crack_growth_per_step is not None:
+        bound = DissipationBound(problem, gauge, damage, settings.crack_growth_per_step * max(energies.values()) * thickness)
+
+    def solve(t: float):
+        target = float(np.interp(t, times, knots))
+        if bound is not None:
+            return bound.solve_displacement(target)
+        return problem.solve_opening(target, gauge) if by_opening else problem.solve(target)
+
+    steps = FractureSteps(problem, damage, settings.staggered, solve,
+                          lambda: {"force": problem.reaction(), "displacement": problem.load_displacement,
+                                   "energy": problem.state_average("elastic_energy") + damage.dissipated_energy() * damage.volume},
+                          bound=bound)
+    directory = Path(directory) if directory is not None else None
     tip = np.asarray(notch.tip_point(geometry.outline))
     axis = notch.axis
     inward = 1.0 if notch.face.endswith("min") else -1.0
@@ -186,19 +210,26 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
 
     def record(t: float, report: StaggeredReport | None) -> None:
         force = problem.reaction()
-        delta = float(np.interp(t, times, knots))
+        delta = problem.load_displacement
         elastic = problem.state_average("elastic_energy")
         dissipated = damage.dissipated_energy() * damage.volume
-        if curve["t"]:
+        if curve["t"] and not by_opening:
+            # load at fixed damage to the new displacement, then let the damage evolve there
             first = steps.first_pass or {"force": force, "energy": elastic + dissipated}
             work = curve["external_work"][-1] + 0.5 * (first["force"] + curve["force"][-1]) * (delta - curve["displacement"][-1]) * thickness
             released = curve["released_energy"][-1] + max(first["energy"] - (elastic + dissipated), 0.0)
+        elif curve["t"]:
+            # the opening-controlled path is followed through its equilibria: the trapezoidal work
+            # of the force along it, with nothing released (the balance measures how well it is followed)
+            work = curve["external_work"][-1] + 0.5 * (force + curve["force"][-1]) * (delta - curve["displacement"][-1]) * thickness
+            released = 0.0
         else:
             work = released = 0.0
         counts = (report.iterations, report.newton, report.damage_iterations) if report else (0, 0, 0)
         max_damage = comm.allreduce(float(damage.d.x.array.max(initial=0.0)), op=MPI.MAX)
-        for key, value in (("t", t), ("displacement", delta), ("force", force), ("crack_extension", crack_extension()),
-                           ("passes", counts[0]), ("newton", counts[1]), ("damage_iterations", counts[2]),
+        for key, value in (("t", t), ("displacement", delta), ("opening", gauge.value(problem.u)), ("force", force),
+                           ("crack_extension", crack_extension()), ("passes", counts[0]), ("bounded", float(bool(report is not None and report.partial))),
+                           ("newton", counts[1]), ("damage_iterations", counts[2]),
                            ("max_damage", max_damage), ("elastic_energy", elastic), ("dissipated_energy", dissipated),
                            ("released_energy", released), ("external_work", work)):
             curve[key].append(float(value))
@@ -213,8 +244,9 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
         return {"damage": problem.laws.cell_average("damage").astype(np.float32), "phase": owned_phase_tags(specimen)}
 
     def describe() -> str:
-        return (f"displacement {curve['displacement'][-1]:.4g} nm force {curve['force'][-1]:.5g}, crack extension "
-                f"{curve['crack_extension'][-1]:.4g} nm, {curve['passes'][-1]:.0f} passes")
+        held = " (held by the dissipation bound)" if bound is not None and bound.active else ""
+        return (f"displacement {curve['displacement'][-1]:.4g} nm opening {curve['opening'][-1]:.4g} nm force {curve['force'][-1]:.5g}, crack extension "
+                f"{curve['crack_extension'][-1]:.4g} nm, {curve['passes'][-1]:.0f} passes{held}")
 
     def lost() -> bool:
         f = np.asarray(curve["force"])
@@ -260,6 +292,9 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
         "work_of_fracture": float(external[-1]),
         "dissipated_energy": float(curve["dissipated_energy"][-1]),
         "plane_modulus_GPa": E_prime,
+        "prescribed": settings.prescribed,
+        "bounded_steps": int(sum(curve["bounded"])),
+        "displacement_factorisations": problem.factorisations,
     }
     cells = cell_state()
     cells.pop("phase")

@@ -213,6 +213,10 @@ def follow_path(problem: SteppedProblem, steps: StepSettings, knots, curve: dict
     stop : callable, optional
         ``() -> bool``: end the path early after an accepted step (e.g. a complete loss of load).
 
+    A converged report with ``partial = True`` is an equilibrium state short of its target: it
+    is committed and recorded (at the last accepted pseudo-time) and the same target is tried
+    again from it.
+
     Returns
     -------
     PathRun
@@ -255,10 +259,16 @@ def follow_path(problem: SteppedProblem, steps: StepSettings, knots, curve: dict
             stepper.reject(t, report.reason)
             continue
         previous = problem.committed_arrays()
-        last_step = t - stepper.t
+        partial = getattr(report, "partial", False)
+        if not partial:
+            last_step = t - stepper.t
         problem.commit()
-        stepper.accept(t, report.iterations)
-        record(t, report)
+        if partial:
+            # an equilibrium state short of t (e.g. a dissipation bound held it): keep it, try t again
+            record(stepper.t, report)
+        else:
+            stepper.accept(t, report.iterations)
+            record(t, report)
         step = len(curve["t"]) - 1
         if comm.rank == 0:
             log.info("%s: step %d t=%.4f %s", name, step, t, describe())

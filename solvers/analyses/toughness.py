@@ -55,7 +55,9 @@ log = logging.getLogger("amorfem.solvers")
 MODES = ("rve", "notched")
 
 _KEYS = LOAD_PATH_KEYS | {"mode", "model", "length", "split", "residual", "hybrid", "staggered", "stop_at", "cells_per_length",
-                          "displacement", "crack_region", "interfaces"}
+                          "displacement", "crack_region", "interfaces", "prescribed", "opening", "crack_growth_per_step"}
+
+PRESCRIBED = ("displacement", "opening")
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,23 @@ class ToughnessSettings(LoadPathSettings):
         End when the loaded stress falls below this fraction of its peak (after the peak), in (0, 1).
     cells_per_length : float
         The mesh must have ``h <= l / cells_per_length`` (its longest edge, nm), >= 1.
+    prescribed : {"displacement", "opening"}
+        ``notched``: what the path prescribes: the load-point displacement (``displacement``
+        knots), or the crack-mouth opening of the notch (``opening`` knots; CMOD control, as in
+        ASTM E1820 tests), which follows the load down a snap-back that displacement control
+        jumps over. It needs displacement steps linear at fixed damage
+        (``split = "none"`` or ``hybrid = true``).
     displacement : sequence of float or None
-        ``notched``: knots of the load-point displacement (nm), from 0, e.g. ``[0.0, 2.0]``.
+        ``notched``, displacement control: knots of the load-point displacement (nm), from 0,
+        e.g. ``[0.0, 2.0]``.
+    opening : sequence of float or None
+        ``notched``, opening control: knots of the crack-mouth opening (nm), from 0.
+    crack_growth_per_step : float or None
+        ``notched``, opening control: bound each step's dissipation to this crack growth (nm)
+        through the toughest phase (``Gc_max`` x growth x thickness), so that cracking the
+        opening does not control (a weak interlayer away from the notch, a kink into an
+        interface) is followed step by step instead of jumping
+        (:mod:`solvers.fe.dissipation_bound`). None: no bound.
     crack_region : (sequence, sequence) or None
         ``notched``: lower and upper corners (nm) of the box where cracks may run (the mesh must
         resolve ``l`` there; damage is held at 0 outside). Default: the whole specimen.
@@ -108,7 +125,10 @@ class ToughnessSettings(LoadPathSettings):
     staggered: StaggeredSettings = field(default_factory=StaggeredSettings)
     stop_at: float = 0.02
     cells_per_length: float = 1.5
+    prescribed: str = "displacement"
     displacement: tuple[float, ...] | None = None
+    opening: tuple[float, ...] | None = None
+    crack_growth_per_step: float | None = None
     crack_region: tuple[tuple[float, ...], tuple[float, ...]] | None = None
     interfaces: Any = ()
 
@@ -122,12 +142,26 @@ class ToughnessSettings(LoadPathSettings):
             raise ValueError(f"[analysis] stop_at={self.stop_at} is outside the allowed range (0, 1)")
         if not self.cells_per_length >= 1:
             raise ValueError(f"[analysis] cells_per_length={self.cells_per_length} must be >= 1")
+        if self.prescribed not in PRESCRIBED:
+            raise ValueError(f"[analysis] prescribed={self.prescribed!r} is not known; allowed: {', '.join(PRESCRIBED)}")
+        if self.mode != "notched" and self.prescribed != "displacement":
+            raise ValueError(f"[analysis] prescribed={self.prescribed!r} applies to mode='notched' only")
         if self.mode == "notched":
-            knots = np.asarray(self.displacement if self.displacement is not None else [], float)
+            key = self.prescribed
+            what = {"displacement": "load-point displacements", "opening": "crack-mouth openings"}[key]
+            given = getattr(self, key)
+            knots = np.asarray(given if given is not None else [], float)
             if knots.ndim != 1 or knots.size < 2 or knots[0] != 0 or not np.all(np.isfinite(knots)) or not np.abs(knots).max() > 0:
-                raise ValueError(f"[analysis] displacement={self.displacement!r} must be a list of at least two "
-                                 "load-point displacements (nm) starting at 0, e.g. [0.0, 2.0], for mode='notched'")
-            object.__setattr__(self, "displacement", tuple(float(v) for v in knots))
+                raise ValueError(f"[analysis] {key}={given!r} must be a list of at least two {what} (nm) "
+                                 f"starting at 0, e.g. [0.0, 2.0], for mode='notched' with prescribed='{key}'")
+            object.__setattr__(self, key, tuple(float(v) for v in knots))
+            growth = self.crack_growth_per_step
+            if growth is not None and (key != "opening" or not (isinstance(growth, (int, float)) and growth > 0)):
+                raise ValueError(f"[analysis] crack_growth_per_step={growth!r} must be a length > 0 (nm), with "
+                                 f"prescribed='opening' (got prescribed='{key}')")
+            if key == "opening" and self.split != "none" and not self.hybrid:
+                raise ValueError(f"[analysis] prescribed='opening' needs displacement steps that are linear at fixed "
+                                 f"damage: split='none' or hybrid=true (got split='{self.split}', hybrid=false)")
         if self.crack_region is not None:
             region = self.crack_region
             if (len(region) != 2 or len(region[0]) != len(region[1]) or len(region[0]) not in (2, 3)

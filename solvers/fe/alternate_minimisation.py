@@ -22,6 +22,7 @@ Pure control logic: the solves are passed in.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,6 +33,8 @@ from solvers.fe.linear_solver import SolverDivergedError
 from solvers.fe.phase_field import DamageField
 
 __all__ = ["StaggeredSettings", "StaggeredReport", "AndersonMixing", "alternate_minimisation"]
+
+log = logging.getLogger("amorfem.solvers")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class StaggeredReport:
     changes: list[float] = field(default_factory=list)
     reason: str = ""
     seconds: dict[str, float] = field(default_factory=lambda: {"displacement": 0.0, "damage": 0.0})
+    partial: bool = False          # converged short of the step's target (a dissipation bound held it)
 
 
 class AndersonMixing:
@@ -128,7 +132,8 @@ class AndersonMixing:
 
 
 def alternate_minimisation(solve_displacement: Callable[[], object], damage: DamageField,
-                           settings: StaggeredSettings, observe: Callable[[int], None] | None = None) -> StaggeredReport:
+                           settings: StaggeredSettings, observe: Callable[[int], None] | None = None,
+                           damage_step: Callable[[], int] | None = None) -> StaggeredReport:
     """Alternate displacement and damage solves from the current state until the damage settles.
 
     Parameters
@@ -141,6 +146,9 @@ def alternate_minimisation(solve_displacement: Callable[[], object], damage: Dam
     observe : callable, optional
         Called with the number of damage solves so far after every converged displacement solve
         (0: the first one, at the damage the step started from).
+    damage_step : callable, optional
+        Replaces the damage minimisation at the last displacement (``set_driving`` then
+        ``solve``); returns SNES iterations (e.g. :meth:`DissipationBound.damage_step`).
 
     Returns
     -------
@@ -171,9 +179,12 @@ def alternate_minimisation(solve_displacement: Callable[[], object], damage: Dam
         report.iterations = iteration
         previous = damage.d.x.array.copy()
         start = MPI.Wtime()
-        damage.set_driving()
         try:
-            report.damage_iterations += damage.solve()
+            if damage_step is None:
+                damage.set_driving()
+                report.damage_iterations += damage.solve()
+            else:
+                report.damage_iterations += damage_step()
         except SolverDivergedError as exc:
             report.reason = f"damage: {exc}"
             return report
@@ -181,6 +192,8 @@ def alternate_minimisation(solve_displacement: Callable[[], object], damage: Dam
             report.seconds["damage"] += MPI.Wtime() - start
         change = damage.max_change(previous)
         report.changes.append(change)
+        if damage.body.comm.rank == 0:
+            log.debug("alternate minimisation: pass %d, damage change %.3e", iteration, change)
         if mixing is not None and change > settings.tolerance:
             if len(report.changes) > 1 and change > report.changes[-2]:
                 mixing.restart()  # the mixed step did not reduce the residual: start afresh from here

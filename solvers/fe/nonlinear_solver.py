@@ -5,6 +5,10 @@
 * ``before_assembly`` runs at every Newton point, after the iterate is copied into the
   solution function and before the residual or Jacobian is assembled: the place to evaluate
   constitutive laws at quadrature points (:class:`solvers.fe.quadrature.QuadratureLaws`).
+* ``lag_preconditioner``: the preconditioner is built from a copy of the Jacobian that is
+  refreshed only on :meth:`NonlinearSolver.refresh_preconditioner` (PETSc skips the set-up of
+  an unchanged preconditioner matrix), e.g. to keep a factorisation across the solves of a
+  slowly changing operator.
 * ``bounds``: lower and upper bound functions make it a variational inequality solved by
   ``vinewtonrsls`` (e.g. damage irreversibility, d >= its previous value).
 * A solve that does not converge raises :class:`~solvers.fe.linear_solver.SolverDivergedError`
@@ -125,6 +129,9 @@ class NonlinearSolver:
         Lower and upper bounds of ``u`` (same space), for ``method="vinewtonrsls"``.
     label : str
         What is solved, for error messages.
+    lag_preconditioner : bool
+        Build the preconditioner from a copy of the Jacobian taken at the first solve and after
+        each :meth:`refresh_preconditioner` only (needs ``before_assembly``).
     """
 
     def __init__(
@@ -137,6 +144,7 @@ class NonlinearSolver:
         before_assembly: Callable[[], None] | None = None,
         bounds: tuple[fem.Function, fem.Function] | None = None,
         label: str = "",
+        lag_preconditioner: bool = False,
     ) -> None:
         if (bounds is None) == (options.method == "vinewtonrsls"):
             raise ValueError(f"newton method='{options.method}' " + ("needs bounds" if bounds is None else
@@ -146,6 +154,11 @@ class NonlinearSolver:
         self.u = u
         self.problem = dolfinx.fem.petsc.NonlinearProblem(F, u, bcs=list(bcs), J=J, petsc_options_prefix=self.prefix)
         snes = self.problem.solver
+        if lag_preconditioner and before_assembly is None:
+            raise ValueError("lag_preconditioner needs before_assembly (the solver's own Jacobian callback)")
+        self.preconditioner_setups = 0
+        self._refresh = True
+        self.preconditioner_matrix = dolfinx.fem.petsc.create_matrix(self.problem.J) if lag_preconditioner else None
         if before_assembly is not None:
             kinds = {"u": u, "residual": self.problem.F, "jacobian": self.problem.J, "bcs": list(bcs)}
 
@@ -159,11 +172,18 @@ class NonlinearSolver:
                 dolfinx.la.petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
                 dolfinx.fem.petsc.assign(x, u)
                 before_assembly()
-                dolfinx.fem.petsc.assemble_jacobian(snes_, x, A, P, u=u, jacobian=self.problem.J,
-                                                    preconditioner=self.problem.preconditioner, bcs=list(bcs))
+                lagged = self.preconditioner_matrix
+                dolfinx.fem.petsc.assemble_jacobian(snes_, x, A, None if lagged is not None else P, u=u,
+                                                    jacobian=self.problem.J, preconditioner=self.problem.preconditioner,
+                                                    bcs=list(bcs))
+                if lagged is not None and self._refresh:
+                    dolfinx.fem.petsc.assemble_jacobian(snes_, x, lagged, None, u=u, jacobian=self.problem.J,
+                                                        preconditioner=None, bcs=list(bcs))
+                    self._refresh = False
+                    self.preconditioner_setups += 1
 
             snes.setFunction(residual, self.problem.b)
-            snes.setJacobian(jacobian, self.problem.A, self.problem.P_mat)
+            snes.setJacobian(jacobian, self.problem.A, self.preconditioner_matrix or self.problem.P_mat)
         self._keys = [f"{self.prefix}{key}" for key in options.petsc()]
         db = PETSc.Options()
         for key, value in options.petsc().items():
@@ -171,6 +191,10 @@ class NonlinearSolver:
         snes.setFromOptions()
         if bounds is not None:
             snes.setVariableBounds(bounds[0].x.petsc_vec, bounds[1].x.petsc_vec)
+
+    def refresh_preconditioner(self) -> None:
+        """Build the preconditioner anew from the Jacobian of the next solve (``lag_preconditioner``)."""
+        self._refresh = True
 
     @property
     def snes(self) -> PETSc.SNES:
@@ -203,3 +227,6 @@ class NonlinearSolver:
         db = PETSc.Options()
         for key in self._keys:
             db.delValue(key)
+        if self.preconditioner_matrix is not None:
+            self.preconditioner_matrix.destroy()
+            self.preconditioner_matrix = None

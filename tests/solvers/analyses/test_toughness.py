@@ -183,6 +183,11 @@ def test_a_split_needs_isotropic_phases(homogeneous):
     ({"interfaces": {"weak": {"thickness": 0.0, "host": "bulk"}}}, r"interfaces.weak.thickness=0.0 nm is not allowed"),
     ({"interfaces": {"weak": {"thickness": 1.0}}}, r"interfaces.weak=.* must be \{thickness"),
     ({"interfaces": {"weak": {"thickness": 1.0, "host": "weak"}}}, r"interfaces.weak.host='weak' must be another phase"),
+    ({"prescribed": "force"}, "prescribed='force' is not known; allowed: displacement, opening"),
+    ({"prescribed": "opening"}, "prescribed='opening' applies to mode='notched' only"),
+    ({"mode": "notched", "prescribed": "opening", "displacement": [0.0, 1.0]}, r"opening=None must be a list"),
+    ({"mode": "notched", "prescribed": "opening", "opening": [0.0, 1.0], "split": "spectral"},
+     "prescribed='opening' needs displacement steps that are linear at fixed damage"),
 ])
 def test_bad_toughness_settings_are_refused_when_the_case_is_read(table, message):
     with pytest.raises(ValueError, match=message):
@@ -225,6 +230,71 @@ def test_a_notched_specimen_cracks_from_its_notch_and_the_r_curve_gives_the_frac
     x = specimen.mesh.geometry.x[specimen.mesh.geometry.dofmaps[0]].mean(axis=1)
     broken = result.cell_fields["damage"] > 0.9
     assert broken.any() and np.all(np.abs(x[broken, 1] - H / 2) < 2.0) and x[broken, 0].min() > a - 1.0
+
+
+SENT_H = 1.0 / 3.0
+
+
+def _opening_controlled_sent(**bound):
+    """The SENT above (W 40, H 80, a 8 nm; h = l/3 along the ligament) under crack-mouth opening
+    control to 1.5 nm in 30 steps: its curve (arrays) and result."""
+    from meshing import Refinement, laminate_geometry, single_edge_notched_tension
+    from meshing.specimen_mesh import build_specimen
+    from solvers.analyses.notched import toughness_notched
+
+    W, H, a = 40.0, 80.0, 8.0
+    geometry = single_edge_notched_tension(W, H, a, laminate_geometry([H], ["solid"], [W]), notch_width=0.5)
+    region = ((a - 2.0, H / 2 - 4.0), (a + 10.0, H / 2 + 4.0))
+    mesh = MeshSettings(size=8.0, refinements=(Refinement((a - 4.0, H / 2 - 6.0), (a + 12.0, H / 2 + 6.0), SENT_H),))
+    specimen = build_specimen(geometry, mesh, comm=MPI.COMM_SELF)
+    settings = ToughnessSettings(mode="notched", model="AT1", length=1.0, prescribed="opening", opening=(0.0, 1.5),
+                                 steps=30, crack_region=region, **bound)
+    result = toughness_notched(specimen, {"solid": SOLID}, settings)
+    return {k: np.asarray(v) for k, v in result.curve.items() if k not in ("strain", "stress")}, result
+
+
+@pytest.fixture(scope="module")
+def opening_controlled():
+    return _opening_controlled_sent()
+
+
+def test_opening_control_follows_the_snap_back_and_its_path_balances_the_energy_with_nothing_released(opening_controlled):
+    # The SENT above under crack-mouth opening control (CMOD, as in ASTM E1820 tests). Past the
+    # peak the brittle specimen snaps back: the load-point displacement falls while the opening
+    # and the crack grow, a branch that displacement control jumps over (releasing energy).
+    # Every accepted state is an equilibrium, so the trapezoidal work of the force along the path
+    # equals the elastic plus dissipated energy with nothing released (1 %), and the energy per
+    # unit of steady crack growth is Gc times the discrete crack's 1 + 3h/(8l).
+    curve, result = opening_controlled
+    h = SENT_H
+    assert curve["opening"] == pytest.approx(1.5 * curve["t"], abs=1e-9)        # the gauge reads what was asked
+    peak = int(np.argmax(curve["force"]))
+    extension, delta = curve["crack_extension"], curve["displacement"]
+    assert extension[peak] < 1.0 and extension[-1] > 8.0
+    assert delta[peak:].min() < 0.9 * delta[peak]                                # the snap-back
+    assert np.all(curve["released_energy"] == 0.0) and result.energy_balance < 0.01
+    steady = np.flatnonzero((extension >= 2.0) & (extension <= 8.0))
+    k0, k1 = steady[0], steady[-1]
+    G = (curve["dissipated_energy"][k1] - curve["dissipated_energy"][k0]) / (extension[k1] - extension[k0])
+    assert extension[k1] - extension[k0] > 4.0
+    assert G == pytest.approx(GC * (1 + 3 * h / 8), rel=0.03)
+
+
+def test_a_dissipation_bound_follows_the_same_equilibrium_path_in_steps_of_at_most_its_energy(opening_controlled):
+    # The same SENT with each step's dissipation bounded by 1 nm of crack growth (Gc x 1 nm): the
+    # steps past the peak that would dissipate more stop short of their opening, and the path is
+    # followed through states in between. They are equilibria of the same problem, so they lie
+    # on the unbounded path: the force at a shared opening agrees to the staggered tolerance.
+    free, _ = opening_controlled
+    curve, result = _opening_controlled_sent(crack_growth_per_step=1.0)
+    increments = np.diff(curve["dissipated_energy"])
+    assert increments.max() <= GC * 1.0 * (1 + 1e-5)
+    assert len(curve["t"]) > len(free["t"]) + 3                         # bounded steps were added
+    shared = [k for k, w in enumerate(curve["opening"]) if np.any(np.abs(free["opening"] - w) < 1e-9)]
+    assert len(shared) == len(free["t"])
+    k_free = [int(np.argmin(np.abs(free["opening"] - curve["opening"][k]))) for k in shared]
+    assert curve["force"][shared] == pytest.approx(free["force"][k_free], rel=2e-3, abs=1e-3 * free["force"].max())
+    assert result.energy_balance < 0.01 and curve["crack_extension"][-1] > 8.0
 
 
 @pytest.mark.parametrize(("interface_ratio", "deflects"), [(0.15, True), (0.6, False)])
