@@ -278,3 +278,32 @@ def test_a_notched_specimen_cracks_the_same_on_one_and_two_ranks(prescribed):
     assert np.abs(force - serial_force).max() < 1e-6 * serial_force.max()
     assert np.abs(extension - serial_extension).max() < 1e-9
     assert J == pytest.approx(serial_J, rel=1e-6)
+
+
+def test_a_study_gives_the_same_table_with_one_or_two_ranks_per_case(tmp_path):
+    # Four laminate points on 2 ranks: two groups of one rank taking points dynamically, then one
+    # group of two ranks solving each point in parallel. The tables agree to solver tolerance,
+    # and each point ran exactly once.
+    import pandas as pd
+
+    from solvers.studies import Study, grid
+
+    base = {"geometry": {"kind": "laminate", "thicknesses": [1.0, 1.0], "phases": ["a", "b"], "width": [2.0]},
+            "materials": {"a": {"E": 10.0, "nu": 0.3, "density": 2.0}, "b": {"E": 1.0, "nu": 0.3, "density": 1.0}},
+            "mesh": {"size": 0.3}, "solver": {"rtol": 1e-10}}
+    folder = COMM.bcast(str(tmp_path), root=0)
+    design = grid({"materials.a.E": [5.0, 10.0, 20.0, 40.0]})
+    tables = {k: Study(base=base, design=design, name="laminate", directory=f"{folder}/k{k}").run(COMM, ranks_per_case=k)
+              for k in (1, 2)}
+    one, two = tables[1], tables[2]
+    assert (one["status"] == "ok").all() and (two["status"] == "ok").all()
+    assert one["ranks"].tolist() == [1] * 4 and two["ranks"].tolist() == [2] * 4
+    assert set(one["group"]) == {0, 1} and set(two["group"]) == {0}        # both single-rank groups took points
+    numbers = [c for c in one.columns if c.startswith("C") or c in ("E1", "E2", "G12", "density", "dofs")]
+    scale = np.abs(one[["C11", "C22"]].to_numpy()).max()
+    assert np.abs(one[numbers].to_numpy() - two[numbers].to_numpy()).max() <= 1e-8 * scale
+    assert one["point_id"].tolist() == two["point_id"].tolist()
+    if COMM.rank == 0:
+        assert len(list(Path(folder, "k1", "points").glob("*.json"))) == 4
+        assert len(list(Path(folder, "k1", "runs").iterdir())) == 4
+        pd.testing.assert_frame_equal(pd.read_parquet(Path(folder, "k1", "table.parquet")), one)

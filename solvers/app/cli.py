@@ -2,6 +2,9 @@
 
 * ``amorfem run CASE.toml [--out DIR] [--set key=value ...] [--force]``: run a case (under MPI
   with ``mpirun -n N amorfem run ...``; only rank 0 prints and writes shared files).
+* ``amorfem study STUDY.toml [--ranks-per-case k] [--shard i/n] [--out DIR] [--retry-failed]``:
+  run a parameter study (:mod:`solvers.studies`) over groups of ``k`` ranks, resuming where it
+  stopped; shards of one study (batch job arrays) write into one folder and merge.
 * ``amorfem report DIR [DIR ...] [--out FILE]``: HTML report of a results folder, or a
   side-by-side comparison of several.
 * ``amorfem view DIR``: interactive PyVista viewer when a display exists, otherwise the default
@@ -48,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="recompute even if the results folder is up to date")
     run.add_argument("--no-picture", action="store_true", help="skip the pictures (the RVE; the curve and plastic zones of a strength run)")
     run.add_argument("--quiet", action="store_true", help="print warnings and errors only")
+    study = commands.add_parser("study", help="run a parameter study file (resumable; MPI groups of ranks)")
+    study.add_argument("study", type=Path, help="TOML study file (name, base, [design], [derived])")
+    study.add_argument("--ranks-per-case", type=int, default=1, help="ranks that solve one point (divides the ranks)")
+    study.add_argument("--shard", default="0/1", help="i/n: run only the points i, i+n, i+2n, ... (job arrays)")
+    study.add_argument("--out", type=Path, default=None, help="study folder (default: results/studies/<name>)")
+    study.add_argument("--retry-failed", action="store_true", help="run failed points again")
+    study.add_argument("--quiet", action="store_true", help="print warnings and errors only")
     report = commands.add_parser("report", help="HTML report of one results folder, or a comparison of several")
     report.add_argument("directories", type=Path, nargs="+", help="results folders")
     report.add_argument("--out", type=Path, default=Path("comparison.html"), help="comparison page (several folders)")
@@ -149,6 +159,30 @@ def _run(args: argparse.Namespace, comm: MPI.Comm) -> int:
     return 0
 
 
+def _study(args: argparse.Namespace, comm: MPI.Comm) -> int:
+    from solvers.studies import load_study
+
+    try:
+        parts = args.shard.split("/")
+        if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+            raise ValueError(f"--shard {args.shard!r} must be i/n, e.g. 0/4")
+        i, n = int(parts[0]), int(parts[1])
+        if not 0 <= i < n:
+            raise ValueError(f"--shard {args.shard!r} must be i/n with 0 <= i < n")
+        study = load_study(args.study, directory=args.out)
+        study.points()  # every key addresses the base case: refused here, before any solve
+    except (ValueError, FileNotFoundError) as exc:
+        if comm.rank == 0:
+            print(f"amorfem: error: {exc}", file=sys.stderr)
+        return 2
+    table = study.run(comm, ranks_per_case=args.ranks_per_case, shard=(i, n), retry_failed=args.retry_failed)
+    if comm.rank == 0:
+        counts = table["status"].value_counts().to_dict()
+        log.info("study %s: %s; table %s", study.name, ", ".join(f"{v} {k}" for k, v in counts.items()),
+                 study.folder / "table.csv")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``amorfem`` console script."""
     args = _parser().parse_args(argv)
@@ -161,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export":
         return _export(args)
     try:
-        return _run(args, comm)
+        return _study(args, comm) if args.command == "study" else _run(args, comm)
     except Exception:
         traceback.print_exc()
         if comm.size > 1:
