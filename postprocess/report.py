@@ -251,3 +251,34 @@ def write_comparison(directories: Sequence[str | Path], out: str | Path) -> Path
             _table(["quantity", *names], rows), "<h2>Figures</h2>", *images]
     write_text_atomic(out, _page("amorfem comparison", "".join(body)))
     return Path(out)
+
+
+def write_study_report(directory: str | Path) -> Path:
+    """Write ``directory/report.html`` for a parameter study's folder: its table and its figures
+    (:mod:`postprocess.study_plots`). Units are the table's (GPa, g/cm^3, nm, J/m^2, MJ/m^3)."""
+    from postprocess.study_plots import load_study_results, render_study_figures
+
+    results = load_study_results(directory)
+    written = render_study_figures(results.directory)
+    table = results.table
+    counts = table["status"].value_counts().to_dict()
+    shown = [c for c in table.columns if c not in ("error", "point_id", "group")]
+    rows = [[row[c] if not isinstance(row[c], float) else float(row[c]) for c in shown] for _, row in table.iterrows()]
+    failed = table[table["status"] == "failed"]
+    captions = {"scatter_matrix": "Sampled designs: parameters and properties against each other.",
+                "ashby": "The study's designs on the modulus-density chart."}
+    images = [_image(path, captions.get(name, name.replace("_", " ").replace("against ", "properties against ")
+                                        + (" (bands: Voigt-Reuss and Hashin-Shtrikman bounds)" if name.startswith("against")
+                                           else "")))
+              for name, path in written.items()]
+    body = [f"<h1>Study {_e(results.directory.name)}</h1>",
+            f"<p class='units'>{len(table)} points: " + ", ".join(f"{v} {_e(k)}" for k, v in counts.items())
+            + ". Units: lengths nm, stresses and moduli GPa, density g/cm<sup>3</sup>, fracture energies J/m<sup>2</sup>, "
+            "work MJ/m<sup>3</sup>.</p>",
+            "<h2>Table</h2>", _table(shown, rows, first_is_name=False),
+            *(["<h2>Failed points</h2>", _table(["point", "error"], failed[["point_id", "error"]].values.tolist())]
+              if len(failed) else []),
+            "<h2>Figures</h2>", *images]
+    path = results.directory / "report.html"
+    write_text_atomic(path, _page(f"Study {results.directory.name}", "".join(body)))
+    return path

@@ -5,8 +5,8 @@
 * ``amorfem study STUDY.toml [--ranks-per-case k] [--shard i/n] [--out DIR] [--retry-failed]``:
   run a parameter study (:mod:`solvers.studies`) over groups of ``k`` ranks, resuming where it
   stopped; shards of one study (batch job arrays) write into one folder and merge.
-* ``amorfem report DIR [DIR ...] [--out FILE]``: HTML report of a results folder, or a
-  side-by-side comparison of several.
+* ``amorfem report DIR [DIR ...] [--out FILE]``: HTML report of a results folder (a study's
+  folder gets a study page: table and figures), or a side-by-side comparison of several.
 * ``amorfem view DIR``: interactive PyVista viewer when a display exists, otherwise the default
   figures rendered into ``DIR/figures``.
 * ``amorfem export DIR --to {abaqus,xdmf,med}``: the mesh of a results folder with its phase and
@@ -76,10 +76,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from postprocess.report import write_comparison, write_report
+    from postprocess.report import write_comparison, write_report, write_study_report
+    from postprocess.study_plots import is_study_folder
 
+    studies = [d for d in args.directories if is_study_folder(d)]
     for directory in args.directories:
-        print(f"amorfem: report {write_report(directory)}")
+        print(f"amorfem: report {write_study_report(directory) if directory in studies else write_report(directory)}")
+    args.directories = [d for d in args.directories if d not in studies]
     if len(args.directories) > 1:
         print(f"amorfem: comparison {write_comparison(args.directories, args.out)}")
     return 0
