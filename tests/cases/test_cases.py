@@ -16,7 +16,10 @@ from solvers.app.case import load_case
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-CASE_FILES = sorted((ROOT / "cases").rglob("*.toml"))
+_ALL_TOML = sorted((ROOT / "cases").rglob("*.toml"))
+#: Study files (``cases/studies``: a base case and a design) are not cases.
+STUDY_FILES = [path for path in _ALL_TOML if "design" in tomllib.loads(path.read_text())]
+CASE_FILES = [path for path in _ALL_TOML if path not in STUDY_FILES]
 READY = sorted((ROOT / "cases").glob("*.toml")) + [ROOT / "cases" / "enamel_hierarchical" / "bulk.toml"]
 STRENGTH = [path for path in READY if tomllib.loads(path.read_text()).get("analysis", {}).get("type") == "strength"]
 TOUGHNESS = [path for path in READY if tomllib.loads(path.read_text()).get("analysis", {}).get("type") == "toughness"]
@@ -33,6 +36,27 @@ STIFFNESS = [path for path in READY if path not in STRENGTH + TOUGHNESS and path
 def test_case_file_is_valid(path):
     case = load_case(path)
     assert set(case.materials) == set(case.geometry.phase_names)
+
+
+@pytest.mark.parametrize("path", STUDY_FILES, ids=lambda p: str(p.relative_to(ROOT / "cases")))
+def test_study_file_is_valid_and_every_point_is_a_valid_case(path):
+    from solvers.app.case import parse_case
+    from solvers.studies import load_study
+
+    study = load_study(path)
+    for point in study.points():
+        parse_case(point.case_data, name=point.id, base_dir=path.parent)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "cases" / "studies").glob("*.py")), ids=lambda p: p.name)
+def test_study_script_defines_a_study_of_valid_cases(path):
+    import runpy
+
+    from solvers.app.case import parse_case
+
+    study = runpy.run_path(str(path))["study"]  # the module body defines it; __main__ runs it
+    for point in study.points():
+        parse_case(point.case_data, name=point.id, base_dir=path.parent)
 
 
 @pytest.mark.parametrize("path", STIFFNESS, ids=lambda p: str(p.relative_to(ROOT / "cases")))

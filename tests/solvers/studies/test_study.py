@@ -130,3 +130,21 @@ def test_a_study_file_runs_from_the_command_line(tmp_path):
     assert table["status"].tolist() == ["ok", "ok"] and (table["ratio"] > 1).all()
     assert load_study(tmp_path / "grid.toml").folder.name == "cli_grid"
     assert main(["study", str(tmp_path / "grid.toml"), "--shard", "2/2"]) == 2
+
+
+def test_the_study_page_draws_every_property_inside_its_bounds(tmp_path):
+    from postprocess.report import write_study_report
+    from postprocess.study_plots import _bounds, load_study_results
+
+    study = Study(base=BASE, design=grid({"materials.a.E": [5.0, 20.0, 40.0], "materials.b.E": [0.5, 1.0]}),
+                  name="laminate_map", directory=tmp_path / "map")
+    study.run(MPI.COMM_SELF)
+    page = write_study_report(tmp_path / "map").read_text()
+    figures = {p.name for p in (tmp_path / "map" / "figures").glob("*.png")}
+    assert {"against_materials_a_E.png", "against_materials_b_E.png", "map_E1.png", "ashby.png"} <= figures
+    assert "6 points: 6 ok" in page and page.count("<img") == len(figures)
+    results = load_study_results(tmp_path / "map")
+    for modulus in ("E1", "E2", "G12"):
+        bands = _bounds(results, results.ok, modulus)
+        value = results.ok[modulus].to_numpy()
+        assert np.all(bands["reuss"] <= value * (1 + 1e-9)) and np.all(value <= bands["voigt"] * (1 + 1e-9))
