@@ -24,7 +24,7 @@ from solvers.app.provenance import code_version, software_versions
 from solvers.fe.body import owned_phase_tags
 from solvers.micromechanics.materials import Material
 
-__all__ = ["run_case", "is_up_to_date", "resolve_materials"]
+__all__ = ["run_case", "is_up_to_date", "resolve_materials", "BodyCache"]
 
 log = logging.getLogger("amorfem")
 
@@ -70,7 +70,40 @@ def _warn_fraction_departures(case: Case, body, comm: MPI.Comm) -> None:
                     exact, 100 * (meshed / exact - 1))
 
 
-def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD, force: bool = False) -> dict[str, Any]:
+class BodyCache:
+    """The last meshed body, for the next case with the same ``[geometry]`` and ``[mesh]`` on the
+    same communicator (a study over materials or analysis settings meshes once)."""
+
+    def __init__(self) -> None:
+        self.key: str | None = None
+        self.body = None
+        self.msh: Path | None = None
+
+    @staticmethod
+    def key_of(case: Case, comm: MPI.Comm) -> str:
+        import hashlib
+        import json
+
+        text = json.dumps({k: case.data.get(k) for k in ("geometry", "mesh")}, sort_keys=True, default=str)
+        return f"{hashlib.sha256(text.encode()).hexdigest()}:{comm.py2f()}"
+
+    def build(self, case: Case, comm: MPI.Comm, msh_path: Path) -> tuple[Any, bool]:
+        """The body of ``case`` (meshed, or the cached one with its ``.msh`` copied to ``msh_path``); and whether it was reused."""
+        import shutil
+
+        key = self.key_of(case, comm)
+        if key == self.key and self.body is not None and self.msh is not None and self.msh.exists():
+            if comm.rank == 0 and self.msh != msh_path:
+                shutil.copyfile(self.msh, msh_path)
+            return self.body, True
+        self.key, self.body, self.msh = None, None, None
+        body = build_body(case.geometry, case.mesh, comm, msh_path=msh_path)
+        self.key, self.body, self.msh = key, body, msh_path
+        return body, False
+
+
+def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD, force: bool = False,
+             bodies: BodyCache | None = None) -> dict[str, Any]:
     """Mesh a case, run its analysis and write its results folder.
 
     Parameters
@@ -83,6 +116,8 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
         Communicator to run on.
     force : bool
         Recompute even when the folder already holds the results of this very case and code.
+    bodies : BodyCache, optional
+        Reuse the last body it meshed when this case has the same geometry and mesh.
 
     Returns
     -------
@@ -101,7 +136,12 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
     materials = resolve_materials(case, directory, comm, force)
     log.info("%s: meshing (%s)", case.name, case.geometry_kind)
     mesh_name = f"{getattr(case.geometry, 'body_kind', 'rve')}.msh"
-    body = build_body(case.geometry, case.mesh, comm, msh_path=directory / mesh_name)
+    if bodies is not None:
+        body, reused = bodies.build(case, comm, directory / mesh_name)
+    else:
+        body, reused = build_body(case.geometry, case.mesh, comm, msh_path=directory / mesh_name), False
+    if reused:
+        log.info("%s: the mesh of the previous case is reused (same geometry and mesh)", case.name)
     _warn_fraction_departures(case, body, comm)
     log.info("%s: %s analysis, P%d, %d ranks", case.name, case.analysis.name, case.degree, comm.size)
     result = case.analysis.run(AnalysisInputs(body=body, materials=materials, degree=case.degree, solver=case.solver,
@@ -129,7 +169,8 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
         "software": software_versions(),
         "files": {"summary": "summary.json", "mesh": mesh_name, "fields": str(vtm.relative_to(directory))},
     }
-    summary["timings"] = {"mesh": body.mesh_seconds, **summary.get("timings", {}), "total": MPI.Wtime() - start}
+    summary["timings"] = {"mesh": 0.0 if reused else body.mesh_seconds, **summary.get("timings", {}),
+                          "total": MPI.Wtime() - start}
     if comm.rank == 0:
         write_json_atomic(directory / "summary.json", summary)
         log.info("%s: %s", case.name, result.headline())

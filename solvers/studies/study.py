@@ -8,7 +8,8 @@
 Each point is the base case with the point's dotted keys set; it runs as a case
 (:func:`solvers.app.run.run_case`, results in ``DIR/runs/<id>/``) on a group of
 ``ranks_per_case`` ranks, and its record goes to ``DIR/points/<id>.json`` atomically the moment it
-finishes (:mod:`solvers.studies.points`). A rerun skips every point that has a record, so a
+finishes (:mod:`solvers.studies.points`). Points in a row with the same geometry and mesh reuse
+the mesh (:class:`~solvers.app.run.BodyCache`). A rerun skips every point that has a record, so a
 killed study resumes with nothing lost and nothing recomputed; a point whose case is invalid,
 whose mesh fails or whose solver diverges is recorded as failed with its error, and the study
 goes on. ``shard = (i, n)`` runs every n-th point from the i-th (independent batch jobs); every
@@ -159,6 +160,9 @@ class Study:
             log.info("study %s: %d points, %d finished, %d to run here on %d group(s) of %d rank(s)", self.name,
                      len(points), len(finished), len(todo), groups, ranks_per_case)
         counter = WorkCounter(comm)
+        from solvers.app.run import BodyCache
+
+        bodies = BodyCache()
         progress = _Progress(len(todo), comm.rank == 0)
         try:
             while True:
@@ -166,7 +170,7 @@ class Study:
                 k = group.bcast(k, root=0)
                 if k >= len(todo):
                     break
-                record = _run_point(todo[k], self.name, folder, base_dir, group, index)
+                record = _run_point(todo[k], self.name, folder, base_dir, group, index, bodies)
                 if group.rank == 0:
                     write_record(folder, record)
                     counter.add(1)
@@ -189,7 +193,8 @@ def _finished(record: PointRecord | None, retry_failed: bool) -> bool:
     return record is not None and (record.status == "ok" or not retry_failed)
 
 
-def _run_point(point: StudyPoint, name: str, folder: Path, base_dir: Path, group: MPI.Comm, index: int = 0) -> PointRecord:
+def _run_point(point: StudyPoint, name: str, folder: Path, base_dir: Path, group: MPI.Comm, index: int = 0,
+               bodies=None) -> PointRecord:
     """Run one point on ``group``; any exception becomes a failed record (agreed by every rank)."""
     from solvers.app.case import parse_case
     from solvers.app.provenance import code_version
@@ -201,7 +206,7 @@ def _run_point(point: StudyPoint, name: str, folder: Path, base_dir: Path, group
     error = ""
     try:
         case = parse_case(point.case_data, name=f"{name}-{point.id}", base_dir=base_dir)
-        summary = run_case(case, folder / "runs" / point.id, comm=group)
+        summary = run_case(case, folder / "runs" / point.id, comm=group, bodies=bodies)
         record.numbers = summary_numbers(summary)
         record.dofs = int(summary.get("dofs") or 0)
     except Exception as exc:  # noqa: BLE001  (a failed point is recorded, and the study goes on)

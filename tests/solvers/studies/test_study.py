@@ -4,6 +4,8 @@ shards that merge, and a table whose numbers are the closed form of a laminate.
 Units: nm, GPa, g/cm^3.
 """
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,7 +23,7 @@ BASE = {
     "mesh": {"size": 0.3},
     "solver": {"rtol": 1e-10},
 }
-DESIGN = grid({"materials.a.E": [5.0, 20.0], "mesh.size": [0.3, 0.2]})
+DESIGN = grid({"mesh.size": [0.3, 0.2], "materials.a.E": [5.0, 20.0]})      # the material varies fastest
 
 
 def _study(tmp_path, design=DESIGN, **kw):
@@ -38,7 +40,7 @@ def _closed_form(E_a: float) -> np.ndarray:
 
 def test_every_row_is_the_closed_form_of_its_parameters_and_the_mesh_key_reaches_the_mesh(tmp_path):
     table = _study(tmp_path).run(MPI.COMM_SELF)
-    assert list(table.columns[:2]) == ["materials.a.E", "mesh.size"] and len(table) == 4
+    assert list(table.columns[:2]) == ["mesh.size", "materials.a.E"] and len(table) == 4
     assert (table["status"] == "ok").all()
     for _, row in table.iterrows():
         exact = _closed_form(row["materials.a.E"])
@@ -47,6 +49,11 @@ def test_every_row_is_the_closed_form_of_its_parameters_and_the_mesh_key_reaches
         assert np.abs(C - exact).max() <= 1e-6 * np.abs(exact).max()
     fine, coarse = table[table["mesh.size"] == 0.2], table[table["mesh.size"] == 0.3]
     assert (fine["dofs"].to_numpy() > coarse["dofs"].to_numpy()).all()
+    # the second point of each mesh reused the first one's body (and still gave its closed form)
+    meshing = [json.loads((tmp_path / "study" / "runs" / p / "summary.json").read_text())["timings"]["mesh"]
+               for p in table["point_id"]]
+    assert meshing[0] > 0 and meshing[1] == 0 and meshing[2] > 0 and meshing[3] == 0
+    assert (tmp_path / "study" / "runs" / table["point_id"][1] / "rve.msh").exists()
     assert table["specific_E1"].to_numpy() == pytest.approx((table["E1"] / table["density"]).to_numpy())
     assert table["density"].to_numpy() == pytest.approx(1.5)
     saved = pd.read_parquet(tmp_path / "study" / "table.parquet")
