@@ -55,7 +55,7 @@ log = logging.getLogger("amorfem.solvers")
 MODES = ("rve", "notched")
 
 _KEYS = LOAD_PATH_KEYS | {"mode", "model", "length", "split", "residual", "hybrid", "staggered", "stop_at", "cells_per_length",
-                          "displacement", "crack_region", "interfaces", "prescribed", "opening", "crack_growth_per_step"}
+                          "displacement", "crack_region", "interfaces", "prescribed", "opening", "crack_growth_per_step", "notch_damage"}
 
 PRESCRIBED = ("displacement", "opening")
 
@@ -102,6 +102,11 @@ class ToughnessSettings(LoadPathSettings):
         opening does not control (a weak interlayer away from the notch, a kink into an
         interface) is followed step by step instead of jumping
         (:mod:`solvers.fe.dissipation_bound`). None: no bound.
+    notch_damage : bool
+        ``notched``: the notch's faces start fully damaged (``d = 1``), so that the notch is a
+        phase-field crack whose tip profile exists before the load; otherwise the damage must
+        first form at the bare notch, which costs more than ``Gc`` per unit length at initiation.
+        The dissipated energy is counted from this initial state.
     crack_region : (sequence, sequence) or None
         ``notched``: lower and upper corners (nm) of the box where cracks may run (the mesh must
         resolve ``l`` there; damage is held at 0 outside). Default: the whole specimen.
@@ -129,6 +134,7 @@ class ToughnessSettings(LoadPathSettings):
     displacement: tuple[float, ...] | None = None
     opening: tuple[float, ...] | None = None
     crack_growth_per_step: float | None = None
+    notch_damage: bool = False
     crack_region: tuple[tuple[float, ...], tuple[float, ...]] | None = None
     interfaces: Any = ()
 

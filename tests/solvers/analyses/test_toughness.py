@@ -297,6 +297,33 @@ def test_a_dissipation_bound_follows_the_same_equilibrium_path_in_steps_of_at_mo
     assert result.energy_balance < 0.01 and curve["crack_extension"][-1] > 8.0
 
 
+def test_an_edge_cracked_beam_fails_at_the_griffith_load_of_its_lefm_geometry_factor():
+    # Three-point bending, S = 4W, W = 40 nm, a/W = 0.25, plane strain, AT1 with l = 1 nm (a/l =
+    # 10), h = l/3 along the ligament, crack-mouth opening control. The notch starts as a
+    # phase-field crack (its faces fully damaged and relaxed into the optimal profile). LEFM:
+    # P_c = sqrt(E' Gc) B W^1.5 / (S f(a/W)) with ASTM E399's f; with the discrete crack's
+    # Gc (1 + 3h/(8l)) the peak force is that within 10 % (measured 0.973; 1.025 at l = 0.5 nm,
+    # h = l/3). A bare notch, whose damage must first form, peaked at 1.18 times it.
+    import math
+
+    from meshing import Refinement, laminate_geometry, three_point_bending
+    from meshing.specimen_mesh import build_specimen
+    from solvers.analyses.notched import senb_geometry_factor, toughness_notched
+
+    W, a, l, h = 40.0, 10.0, 1.0, 1.0 / 3.0
+    geometry = three_point_bending(4 * W, W, a, laminate_geometry([W], ["solid"], [4 * W + W / 2]), notch_width=0.5)
+    mid = geometry.outline.lengths[0] / 2
+    mesh = MeshSettings(size=W / 10, refinements=(Refinement((mid - 6 * l, a - 4.0), (mid + 6 * l, W), h),))
+    specimen = build_specimen(geometry, mesh, comm=MPI.COMM_SELF)
+    settings = ToughnessSettings(mode="notched", model="AT1", length=l, prescribed="opening", opening=(0.0, 1.5),
+                                 steps=30, crack_region=((mid - 4 * l, a - 2.0), (mid + 4 * l, W - 2.0)), notch_damage=True)
+    result = toughness_notched(specimen, {"solid": SOLID}, settings)
+    span = 4 * W
+    griffith = math.sqrt(E / (1 - NU**2) * GC * (1 + 3 * h / (8 * l))) * W**1.5 / (span * senb_geometry_factor(a / W, 4.0))
+    assert result.metrics["peak_force"] == pytest.approx(griffith, rel=0.10)
+    assert result.curve["crack_extension"][-1] > 3 * l and result.energy_balance < 0.01
+
+
 @pytest.mark.parametrize(("interface_ratio", "deflects"), [(0.15, True), (0.6, False)])
 def test_a_crack_meeting_a_weak_interface_deflects_below_the_he_hutchinson_ratio_and_penetrates_above(
         interface_ratio, deflects):
