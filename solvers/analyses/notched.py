@@ -181,7 +181,8 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
     thickness = 1.0 if dim == 2 else geometry.outline.lengths[2]
     bound = None
     if settings.crack_growth_per_step is not None:
-        bound = DissipationBound(problem, gauge, damage, settings.crack_growth_per_step * max(energies.values()) * thickness)
+        bound = DissipationBound(lambda w: problem.solve_opening(w, gauge), problem.scale_load, damage,
+                                 settings.crack_growth_per_step * max(energies.values()) * thickness)
 
     def solve(t: float):
         target = float(np.interp(t, times, knots))

@@ -97,11 +97,12 @@ class ToughnessSettings(LoadPathSettings):
     opening : sequence of float or None
         ``notched``, opening control: knots of the crack-mouth opening (nm), from 0.
     crack_growth_per_step : float or None
-        ``notched``, opening control: bound each step's dissipation to this crack growth (nm)
-        through the toughest phase (``Gc_max`` x growth x thickness), so that cracking the
-        opening does not control (a weak interlayer away from the notch, a kink into an
-        interface) is followed step by step instead of jumping
-        (:mod:`solvers.fe.dissipation_bound`). None: no bound.
+        Bound each step's dissipation to this crack growth (nm) through the toughest phase
+        (``Gc_max`` x growth x thickness; on a 3D RVE x its shortest side), so that cracking the
+        control does not hold (a weak interlayer away from the notch, a kink into an
+        interface; an RVE past its peak) is followed step by step instead of jumping
+        (:mod:`solvers.fe.dissipation_bound`). Notched: with ``prescribed = "opening"``. Needs
+        ``split = "none"`` or ``hybrid = true``. None: no bound.
     notch_damage : bool
         ``notched``: the notch's faces start fully damaged (``d = 1``), so that the notch is a
         phase-field crack whose tip profile exists before the load; otherwise the damage must
@@ -148,6 +149,13 @@ class ToughnessSettings(LoadPathSettings):
             raise ValueError(f"[analysis] stop_at={self.stop_at} is outside the allowed range (0, 1)")
         if not self.cells_per_length >= 1:
             raise ValueError(f"[analysis] cells_per_length={self.cells_per_length} must be >= 1")
+        growth = self.crack_growth_per_step
+        if growth is not None:
+            if not (isinstance(growth, (int, float)) and growth > 0):
+                raise ValueError(f"[analysis] crack_growth_per_step={growth!r} must be a length > 0 (nm)")
+            if self.split != "none" and not self.hybrid:
+                raise ValueError(f"[analysis] crack_growth_per_step needs displacement steps that are linear at fixed "
+                                 f"damage: split='none' or hybrid=true (got split='{self.split}', hybrid=false)")
         if self.prescribed not in PRESCRIBED:
             raise ValueError(f"[analysis] prescribed={self.prescribed!r} is not known; allowed: {', '.join(PRESCRIBED)}")
         if self.mode != "notched" and self.prescribed != "displacement":
@@ -162,9 +170,9 @@ class ToughnessSettings(LoadPathSettings):
                                  f"starting at 0, e.g. [0.0, 2.0], for mode='notched' with prescribed='{key}'")
             object.__setattr__(self, key, tuple(float(v) for v in knots))
             growth = self.crack_growth_per_step
-            if growth is not None and (key != "opening" or not (isinstance(growth, (int, float)) and growth > 0)):
-                raise ValueError(f"[analysis] crack_growth_per_step={growth!r} must be a length > 0 (nm), with "
-                                 f"prescribed='opening' (got prescribed='{key}')")
+            if growth is not None and key != "opening":
+                raise ValueError(f"[analysis] crack_growth_per_step={growth!r} needs prescribed='opening' on a notched "
+                                 f"specimen (got prescribed='{key}')")
             if key == "opening" and self.split != "none" and not self.hybrid:
                 raise ValueError(f"[analysis] prescribed='opening' needs displacement steps that are linear at fixed "
                                  f"damage: split='none' or hybrid=true (got split='{self.split}', hybrid=false)")
@@ -316,9 +324,18 @@ def toughness_rve(rve, materials, settings: ToughnessSettings, degree: int = 1, 
     problem = MacroStrainProblem(rve, damaged_laws(materials, model), control, degree=degree, solver=solver,
                                  newton=settings.newton)
     damage = DamageField(rve, problem.laws, energies, model, periodic=True)
-    steps = FractureSteps(problem, damage, settings.staggered, problem.solve_to,
+    bound = None
+    if settings.crack_growth_per_step is not None:
+        from solvers.fe.dissipation_bound import DissipationBound
+
+        # a crack front across the cell: growth x Gc_max per nm of thickness (2D), x the shortest box side (3D)
+        front = 1.0 if rve.dim == 2 else min(rve.box.lengths)
+        bound = DissipationBound(problem.solve_to, problem.scale_load, damage,
+                                 settings.crack_growth_per_step * max(energies.values()) * front)
+    steps = FractureSteps(problem, damage, settings.staggered, bound.solve_displacement if bound else problem.solve_to,
                           lambda: {"stress": problem.macro_stress(),
-                                   "energy": problem.state_average("elastic_energy") + damage.dissipated_energy()})
+                                   "energy": problem.state_average("elastic_energy") + damage.dissipated_energy()},
+                          bound=bound)
     directory = Path(directory) if directory is not None else None
     loaded, sense = control.loaded, control.sense
 
@@ -329,11 +346,16 @@ def toughness_rve(rve, materials, settings: ToughnessSettings, degree: int = 1, 
         strain = control.strain(problem.xi)
         frame = control.frame_stress(stress)
         elastic, dissipated = problem.state_average("elastic_energy"), damage.dissipated_energy()
-        if curve["t"]:
+        if curve["t"] and bound is None:
             first = steps.first_pass or {"stress": stress, "energy": elastic + dissipated}
             previous_E, previous_S = np.array(curve["strain"][-1]), np.array(curve["stress"][-1])
             work = curve["external_work"][-1] + 0.5 * float(np.dot(first["stress"] + previous_S, strain - previous_E))
             released = curve["released_energy"][-1] + max(first["energy"] - (elastic + dissipated), 0.0)
+        elif curve["t"]:
+            # with a dissipation bound every accepted state is an equilibrium on the path: trapezoidal work
+            previous_E, previous_S = np.array(curve["strain"][-1]), np.array(curve["stress"][-1])
+            work = curve["external_work"][-1] + 0.5 * float(np.dot(stress + previous_S, strain - previous_E))
+            released = curve["released_energy"][-1]
         else:
             work = released = 0.0
         max_damage = comm.allreduce(float(damage.d.x.array.max(initial=0.0)), op=MPI.MAX)

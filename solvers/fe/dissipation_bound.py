@@ -1,7 +1,7 @@
 """A bound on the energy one load step may dissipate: path following through unstable cracking.
 
-Under a prescribed crack-mouth opening a notched specimen still has events that the opening
-does not control: a weak interlayer away from the notch (a nacre head joint) that breaks at
+Under a prescribed crack-mouth opening a notched specimen (or an RVE under a prescribed strain)
+still has events that the control does not hold: a weak interlayer away from the notch (a nacre head joint) that breaks at
 once, a crack that kinks into an interface. In one load step such an event makes the alternate
 minimisation crawl (each pass moves the damage about one cell) and skips the part of the path
 where the load falls.
@@ -29,13 +29,16 @@ __all__ = ["DissipationBound"]
 
 
 class DissipationBound:
-    """Opening-controlled steps that dissipate at most ``increment`` each.
+    """Steps that dissipate at most ``increment`` each.
 
     Parameters
     ----------
-    problem : SpecimenProblem
-        Linear at fixed damage (:meth:`~solvers.fe.specimen_problem.SpecimenProblem.solve_opening`).
-    gauge : CrackMouthGauge
+    solve : callable
+        ``(*target) -> report``: the displacement at fixed damage for the step's target (e.g.
+        :meth:`SpecimenProblem.solve_opening` at an opening, or :meth:`MacroStrainProblem.solve_to`);
+        the problem must be linear at fixed damage.
+    scale_load : callable
+        ``factor -> None``: scales the current state's load and displacement (laws re-evaluated).
     damage : DamageField
     increment : float
         Largest dissipation of one step (GPa nm^2 per nm of thickness in 2D, GPa nm^3 in 3D), > 0.
@@ -43,10 +46,10 @@ class DissipationBound:
         Tolerance of the bounded dissipation, relative to ``increment``.
     """
 
-    def __init__(self, problem, gauge, damage: DamageField, increment: float, rtol: float = 1e-6) -> None:
+    def __init__(self, solve, scale_load, damage: DamageField, increment: float, rtol: float = 1e-6) -> None:
         if not increment > 0:
             raise ValueError(f"dissipation increment={increment} must be > 0")
-        self.problem, self.gauge, self.damage = problem, gauge, damage
+        self._solve, self._scale, self.damage = solve, scale_load, damage
         self.increment, self.rtol = float(increment), rtol
         self.factor = 1.0          # (lambda / lambda_w)^2 of the current pass
         self.evaluations = 0       # damage solves, bounded search included
@@ -65,11 +68,11 @@ class DissipationBound:
         self.factor = 1.0
         self._start = self._energy()
 
-    def solve_displacement(self, opening: float):
-        """The displacement at the target opening, scaled down by the bound's current factor."""
-        report = self.problem.solve_opening(opening, self.gauge)
+    def solve_displacement(self, *target):
+        """The displacement at the step's target, scaled down by the bound's current factor."""
+        report = self._solve(*target)
         if report.converged and self.factor < 1.0:
-            self.problem.scale_load(np.sqrt(self.factor))
+            self._scale(np.sqrt(self.factor))
         return report
 
     def damage_step(self) -> int:

@@ -479,6 +479,12 @@ class MacroStrainProblem:
         self._solutions[0].zeroEntries()  # the residual correction starts from zero at every iteration
         return self._solutions
 
+    def scale_load(self, factor: float) -> None:
+        """Scale the current state, fluctuation and frame strains, by ``factor`` (laws linear at fixed state)."""
+        self.w.x.array[:] *= factor
+        self.xi[:] *= factor
+        self._evaluate()
+
     def commit(self) -> None:
         """Accept the current state (end of a converged step)."""
         self.laws.commit()
