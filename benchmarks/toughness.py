@@ -35,13 +35,19 @@ def record_of(summary: dict, wall: float, label: str, overrides: list[str]) -> d
     """The benchmark record of one run's ``summary.json``."""
     curve, toughness, seconds = summary["curve"], summary["toughness"], summary["timings"]
     passes = curve["passes"][1:]
-    newton, krylov = sum(curve["newton"][1:]), sum(curve["krylov"][1:])
+    newton = sum(curve["newton"][1:])
+    krylov = sum(curve["krylov"][1:]) if "krylov" in curve else None   # runs before 2026-12-02 did not record it
     return {
         "label": label, "overrides": overrides, "code": summary["code"], "dofs": summary["dofs"],
         "cells": summary["mesh"]["cells"], "ranks": summary["ranks"],
         "steps": toughness["steps"], "passes_per_step": sum(passes) / len(passes), "max_passes": max(passes),
         "passes": sum(passes), "newton": newton, "krylov": krylov,
-        "krylov_per_newton": krylov / newton if newton else 0.0,
+        "krylov_per_newton": krylov / newton if newton and krylov is not None else None,
+        "bounded_steps": int(sum(curve.get("bounded", [0]))), "opening_nm": curve.get("opening", [None])[-1],
+        "displacement_factorisations": toughness.get("displacement_factorisations"),
+        "prescribed": toughness.get("prescribed", "displacement"),
+        "complete_fracture": bool(curve["force"][-1] < 0.02 * max(curve["force"])),
+        "force_at_end_GPa_nm": curve["force"][-1],
         "damage_iterations": sum(curve["damage_iterations"][1:]),
         "seconds": {k: seconds[k] for k in ("mesh", "displacement", "damage", "total") if k in seconds},
         "wall_seconds": wall, "peak_force_GPa_nm": toughness["peak_force"], "J_IC_J_m2": toughness["J_IC_J_m2"],
@@ -84,7 +90,7 @@ def _write(record: dict) -> int:
                             "records": records + [record]})
     s = record["seconds"]
     print(f"{record['dofs']} dofs, {record['steps']} steps, passes/step {record['passes_per_step']:.1f} "
-          f"(max {record['max_passes']}), Krylov/Newton {record['krylov_per_newton']:.1f}; wall {wall:.0f} s "
+          f"(max {record['max_passes']}), Krylov/Newton {record['krylov_per_newton']}; wall {wall:.0f} s "
           f"(mesh {s.get('mesh', 0):.0f}, displacement {s['displacement']:.0f}, damage {s['damage']:.0f})", flush=True)
     return 0
 

@@ -81,7 +81,7 @@ class NotchedResult(FractureResult):
     curve : dict of str to list
         Per accepted step: ``t``, ``displacement`` (load point, nm), ``opening`` (crack mouth,
         nm), ``force``, ``crack_extension`` (nm), ``bounded`` (1: a state the dissipation bound
-        held short of its target),
+        held short of its target), ``krylov`` (iterations of the displacement solves),
         ``passes``, ``newton``, ``damage_iterations``, ``max_damage``, and ``elastic_energy``,
         ``dissipated_energy``, ``released_energy``, ``external_work`` (module docstring units).
     metrics : dict
@@ -107,7 +107,8 @@ class NotchedResult(FractureResult):
                 f"K_Q {m['K_Q_MPa_sqrt_m']:.4g} MPa m^1/2, J_IC {j}")
 
 
-_CSV_COLUMNS = ("t", "displacement", "opening", "force", "crack_extension", "passes", "bounded", "newton", "damage_iterations", "max_damage",
+_CSV_COLUMNS = ("t", "displacement", "opening", "force", "crack_extension", "passes", "bounded", "newton", "krylov",
+                "damage_iterations", "max_damage",
                 "elastic_energy", "dissipated_energy", "released_energy", "external_work")
 
 
@@ -228,11 +229,11 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
             released = 0.0
         else:
             work = released = 0.0
-        counts = (report.iterations, report.newton, report.damage_iterations) if report else (0, 0, 0)
+        counts = (report.iterations, report.newton, report.damage_iterations, report.krylov) if report else (0, 0, 0, 0)
         max_damage = comm.allreduce(float(damage.d.x.array.max(initial=0.0)), op=MPI.MAX)
         for key, value in (("t", t), ("displacement", delta), ("opening", gauge.value(problem.u)), ("force", force),
                            ("crack_extension", crack_extension()), ("passes", counts[0]), ("bounded", float(bool(report is not None and report.partial))),
-                           ("newton", counts[1]), ("damage_iterations", counts[2]),
+                           ("newton", counts[1]), ("krylov", counts[3]), ("damage_iterations", counts[2]),
                            ("max_damage", max_damage), ("elastic_energy", elastic), ("dissipated_energy", dissipated),
                            ("released_energy", released), ("external_work", work)):
             curve[key].append(float(value))
