@@ -28,6 +28,7 @@ __all__ = ["StudyResults", "load_study_results", "plot_property_against_paramete
            "plot_scatter_matrix", "plot_study_ashby", "render_study_figures", "is_study_folder"]
 
 _BOOKKEEPING = ("status", "error", "wall_seconds", "dofs", "ranks", "group", "point_id")
+_SOLVER_WORDS = ("iterations", "energy_balance", "steps", "passes", "resumed", "factorisations", "unknowns")
 
 
 def is_study_folder(directory: str | Path) -> bool:
@@ -62,6 +63,15 @@ class StudyResults:
                 self.summaries[point] = json.loads(path.read_text())
 
     @property
+    def design_parameters(self) -> list[str]:
+        """The varied parameters that are design choices (``mesh.*`` keys are numerical knobs)."""
+        return [p for p in self.parameters if not p.startswith("mesh.")]
+
+    def numeric(self, parameter: str) -> bool:
+        """Whether a parameter takes numbers (plotted along an axis) rather than names."""
+        return pd.api.types.is_numeric_dtype(self.table[parameter])
+
+    @property
     def ok(self) -> pd.DataFrame:
         """The rows of finished, successful points."""
         return self.table[self.table["status"] == "ok"]
@@ -73,10 +83,16 @@ class StudyResults:
         for c in ok.columns:
             if c in self.parameters or c in _BOOKKEEPING or not pd.api.types.is_numeric_dtype(ok[c]):
                 continue
+            if any(word in c for word in _SOLVER_WORDS):
+                continue  # how the solve went, not a property of the design
             values = ok[c].to_numpy(float)
             if np.isfinite(values).any() and np.nanstd(values) > 1e-9 * max(np.nanmax(np.abs(values)), 1e-300):
                 out.append(c)
         return out
+
+
+def _text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
 
 
 def load_study_results(directory: str | Path) -> StudyResults:
@@ -106,7 +122,7 @@ def plot_property_against_parameter(results: StudyResults, parameter: str, prope
     from matplotlib.figure import Figure
 
     ok = results.ok
-    others = [p for p in results.parameters if p != parameter]
+    others = [p for p in results.design_parameters if p != parameter]
     n = len(properties)
     cols = min(n, 3)
     rows_n = int(np.ceil(n / cols))
@@ -118,7 +134,8 @@ def plot_property_against_parameter(results: StudyResults, parameter: str, prope
         for (key, rows), colour in zip(groups, colours):
             rows = rows.sort_values(parameter)
             x = rows[parameter].to_numpy(float)
-            label = ", ".join(f"{o}={v:g}" for o, v in zip(others, np.atleast_1d(key))) if others else None
+            label = ", ".join(f"{o}={_text(v)}" for o, v in zip(others, key if isinstance(key, tuple) else (key,))) \
+                if others else None
             ax.plot(x, rows[prop].to_numpy(float), "o-", color=colour, lw=1.8, ms=4, label=label)
             bands = _bounds(results, rows, prop)
             if bands and "voigt" in bands and "reuss" in bands:
@@ -179,7 +196,8 @@ def plot_study_ashby(results: StudyResults, y: str = "E", x: str = "density") ->
     """The study's finished designs on the Ashby chart of ``y`` against ``x``."""
     points = [(pid, s) for pid, s in results.summaries.items() if has_design_point(s, y=y, x=x)]
     rows = results.ok.set_index("point_id")
-    labels = [", ".join(f"{p.split('.')[-1]}={rows.loc[pid, p]:g}" for p in results.parameters) for pid, _ in points]
+    labels = [", ".join(f"{p.split('.')[-1]}={_text(rows.loc[pid, p])}" for p in results.design_parameters)
+              for pid, _ in points]
     return plot_ashby([s for _, s in points], labels, x=x, y=y)
 
 
@@ -201,15 +219,15 @@ def render_study_figures(directory: str | Path, out: str | Path | None = None) -
     headline = [p for p in properties if p in ("E1", "E2", "E3", "G12", "G13", "K", "k", "density")] or properties[:6]
     extra = [p for p in properties if p not in headline and not p.startswith("C") and not p.startswith("nu")][:6]
     chosen = (headline + extra)[:9]
-    sampled = len(results.ok) > 1 and any(results.ok[p].nunique() == len(results.ok) for p in results.parameters) \
-        and len(results.parameters) > 1
+    axes = [p for p in results.design_parameters if results.numeric(p)]
+    sampled = len(results.ok) > 2 and len(axes) > 1 and all(results.ok[p].nunique() == len(results.ok) for p in axes)
     if sampled:
-        save("scatter_matrix", plot_scatter_matrix(results, results.parameters + chosen[:4]))
-    for parameter in results.parameters:
+        save("scatter_matrix", plot_scatter_matrix(results, axes + chosen[:4]))
+    for parameter in axes:
         if results.ok[parameter].nunique() > 1 and chosen and not sampled:
             save(f"against_{parameter.replace('.', '_')}", plot_property_against_parameter(results, parameter, chosen))
-    if len(results.parameters) == 2 and not sampled:
-        x, y = results.parameters
+    if len(axes) == 2 and len(results.design_parameters) == 2 and not sampled:
+        x, y = axes
         if results.ok[x].nunique() > 1 and results.ok[y].nunique() > 1:
             for prop in chosen[:3]:
                 save(f"map_{prop}", plot_pairwise_map(results, x, y, prop))
