@@ -41,7 +41,7 @@ from mpi4py import MPI
 from solvers.studies.designs import Design, design_from_table
 from solvers.studies.numbers import summary_numbers
 from solvers.studies.points import PointRecord, StudyPoint, point_case_data, point_id, read_record, write_record
-from solvers.studies.scheduler import WorkCounter, split_groups
+from solvers.studies.scheduler import FileCounter, split_groups
 
 __all__ = ["Study", "load_study", "study_table"]
 
@@ -159,7 +159,7 @@ class Study:
         if comm.rank == 0:
             log.info("study %s: %d points, %d finished, %d to run here on %d group(s) of %d rank(s)", self.name,
                      len(points), len(finished), len(todo), groups, ranks_per_case)
-        counter = WorkCounter(comm)
+        counter = FileCounter(comm, folder)
         from solvers.app.run import BodyCache
 
         bodies = BodyCache()
