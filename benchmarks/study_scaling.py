@@ -34,7 +34,7 @@ from solvers.studies import Study, grid
 kind, folder = sys.argv[1], sys.argv[2]
 if kind == "geometry":
     design = grid({"geometry.overlap_ratio": [0.2, 0.3, 0.4, 0.5],
-                   "geometry.interlayer_thickness": [20.0, 25.0, 30.0, 40.0]})
+                   "geometry.interlayer_thickness": [30.0, 40.0, 50.0, 60.0]})  # >= 3 x the 10 nm interlayer elements
 else:
     design = grid({"materials.tablet.euler_deg": [[0.0, 90.0 - 6.0 * k, 0.0] for k in range(16)]})
 study = Study(base="cases/nacre_2d.toml", design=design, name=kind, directory=folder)
@@ -56,6 +56,9 @@ def _run(kind: str, ranks: int, folder: Path) -> dict:
     wall = time.perf_counter() - start
     table = json.loads((folder / "table.json").read_text())
     status = list(table["status"].values())
+    if status.count("ok") != len(status):
+        errors = sorted({e for e in table["error"].values() if e})
+        raise SystemExit(f"{kind} on {ranks} rank(s): {len(status) - status.count('ok')} points failed: {errors}")
     seconds = [float(v) for v in table["wall_seconds"].values()]
     groups = [int(v) for v in table["group"].values()]
     warm = sorted(s for k, s in enumerate(seconds) if groups[k] in groups[:k])
