@@ -122,12 +122,15 @@ def plot_property_against_parameter(results: StudyResults, parameter: str, prope
     from matplotlib.figure import Figure
 
     ok = results.ok
-    others = [p for p in results.design_parameters if p != parameter]
+    # one line per combination of the other parameters, mesh keys included, except those that
+    # follow from this one (e.g. an element size set from a thickness)
+    others = [p for p in results.parameters if p != parameter
+              and ok.groupby(parameter, dropna=False)[p].nunique(dropna=False).max() > 1]
     n = len(properties)
     cols = min(n, 3)
     rows_n = int(np.ceil(n / cols))
     fig = Figure(figsize=(4.2 * cols, 3.4 * rows_n), layout="constrained")
-    groups = list(ok.groupby(others, sort=True)) if others else [((), ok)]
+    groups = list(ok.groupby(others, sort=True, dropna=False)) if others else [((), ok)]
     colours = [f"C{i % 10}" for i in range(len(groups))]
     for k, prop in enumerate(properties):
         ax = fig.add_subplot(rows_n, cols, k + 1)
@@ -226,7 +229,8 @@ def render_study_figures(directory: str | Path, out: str | Path | None = None) -
     for parameter in axes:
         if results.ok[parameter].nunique() > 1 and chosen and not sampled:
             save(f"against_{parameter.replace('.', '_')}", plot_property_against_parameter(results, parameter, chosen))
-    if len(axes) == 2 and len(results.design_parameters) == 2 and not sampled:
+    varied = [p for p in results.parameters if results.ok[p].nunique() > 1]
+    if len(axes) == 2 and len(varied) == 2 and not sampled:
         x, y = axes
         if results.ok[x].nunique() > 1 and results.ok[y].nunique() > 1:
             for prop in chosen[:3]:

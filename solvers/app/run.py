@@ -9,6 +9,7 @@ Units: nm, GPa, g/cm^3.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +93,14 @@ class BodyCache:
         import shutil
 
         key = self.key_of(case, comm)
-        if key == self.key and self.body is not None and self.msh is not None and self.msh.exists():
+        hit = key == self.key and self.body is not None and self.msh is not None
+        hit = comm.bcast(hit and self.msh.exists() if comm.rank == 0 else None, root=0)  # one decision for all ranks
+        if hit:
             if comm.rank == 0 and self.msh != msh_path:
-                shutil.copyfile(self.msh, msh_path)
+                tmp = msh_path.with_name(f".{msh_path.name}.tmp")
+                shutil.copyfile(self.msh, tmp)
+                os.replace(tmp, msh_path)
+            comm.barrier()
             return self.body, True
         self.key, self.body, self.msh = None, None, None
         body = build_body(case.geometry, case.mesh, comm, msh_path=msh_path)

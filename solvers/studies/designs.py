@@ -118,6 +118,8 @@ def latin_hypercube(ranges: Mapping[str, Range | tuple[float, float]], samples: 
 def sobol(ranges: Mapping[str, Range | tuple[float, float]], samples: int, seed: int = 0) -> Design:
     """A scrambled Sobol sequence of ``samples`` points (a power of 2 keeps its balance properties)."""
     ranges = _ranges(ranges)
+    if not (isinstance(samples, int) and samples > 0):
+        raise ValueError(f"samples={samples!r} must be a positive integer")
     if samples & (samples - 1):
         raise ValueError(f"samples={samples} for a Sobol design must be a power of 2 (its balance needs it)")
     return _sampled("sobol", qmc.Sobol(d=len(ranges), scramble=True, rng=np.random.default_rng(seed)), ranges, samples)

@@ -95,9 +95,10 @@ class Study:
             raise ValueError(f"study name={self.name!r} must be a non-empty word (no spaces or slashes)")
         if not isinstance(self.design, Design) or len(self.design) == 0:
             raise ValueError("a study needs a design with at least one point")
-        clash = sorted(set(self.derived) & set(self.design.keys))
+        clash = sorted(set(self.derived) & (set(self.design.keys) | set(_BOOKKEEPING)))
         if clash:
-            raise ValueError(f"derived quantities {clash} have the names of varied parameters")
+            raise ValueError(f"derived quantities {clash} have the names of varied parameters or of the table's "
+                             f"bookkeeping columns {list(_BOOKKEEPING)}")
 
     @property
     def folder(self) -> Path:
@@ -114,12 +115,19 @@ class Study:
         """
         from solvers.app.provenance import code_version
 
-        data, _, _ = _read_base(self.base)
+        from solvers.app.case import parse_case
+
+        data, base_dir, _ = _read_base(self.base)
+        base_dir = Path(self.base_dir) if self.base_dir is not None else base_dir
         code = code_version()["source_sha256"]
         points = []
         for index, values in enumerate(self.design.points):
             case_data = point_case_data(data, values)
-            points.append(StudyPoint(index=index, values=dict(values), case_data=case_data, id=point_id(case_data, code)))
+            try:  # the parsed data carry the digests of lower-scale case files: an edited one is a new point
+                identity = parse_case(case_data, name=self.name, base_dir=base_dir).data
+            except (ValueError, FileNotFoundError):
+                identity = {"case": case_data, "base_dir": str(base_dir.resolve())}  # it fails when it runs
+            points.append(StudyPoint(index=index, values=dict(values), case_data=case_data, id=point_id(identity, code)))
         return points
 
     def run(self, comm: MPI.Comm = MPI.COMM_WORLD, ranks_per_case: int = 1, shard: tuple[int, int] = (0, 1),
@@ -149,13 +157,8 @@ class Study:
         _, base_dir, _ = _read_base(self.base)
         base_dir = Path(self.base_dir) if self.base_dir is not None else base_dir
         group, index, groups = split_groups(comm, ranks_per_case)
-        if comm.rank == 0:
-            folder.mkdir(parents=True, exist_ok=True)
-            finished = {p.id for p in points if _finished(read_record(folder, p.id), retry_failed)}
-        else:
-            finished = None
-        finished = comm.bcast(finished, root=0)
-        todo = [p for p in points if p.index % n == i and p.id not in finished]
+        finished = _on_rank0(comm, lambda: _finished_points(folder, points, retry_failed))
+        todo = list({p.id: p for p in points if p.index % n == i and p.id not in finished}.values())  # one run per id
         if comm.rank == 0:
             log.info("study %s: %d points, %d finished, %d to run here on %d group(s) of %d rank(s)", self.name,
                      len(points), len(finished), len(todo), groups, ranks_per_case)
@@ -183,10 +186,38 @@ class Study:
             counter.free()
             group.Free()
         progress.close()
-        table = study_table(self, points) if comm.rank == 0 else None
-        if comm.rank == 0:
-            write_table(folder, table)
-        return comm.bcast(table, root=0)
+        return _on_rank0(comm, lambda: _write_locked_table(self, points))
+
+
+def _on_rank0(comm: MPI.Comm, work: Callable[[], Any]) -> Any:
+    """``work()`` on rank 0, its result on every rank; an exception there is raised on every rank."""
+    result, error = None, None
+    if comm.rank == 0:
+        try:
+            result = work()
+        except Exception as exc:  # noqa: BLE001  (re-raised below, on every rank)
+            error = f"{type(exc).__name__}: {exc}"
+    result, error = comm.bcast((result, error), root=0)
+    if error is not None:
+        raise RuntimeError(f"study: rank 0 failed: {error}")
+    return result
+
+
+def _finished_points(folder: Path, points: list[StudyPoint], retry_failed: bool) -> set[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return {p.id for p in points if _finished(read_record(folder, p.id), retry_failed)}
+
+
+def _write_locked_table(study: Study, points: list[StudyPoint]) -> pd.DataFrame:
+    """Build and write the table under a lock of the folder, so that shards finishing together
+    cannot overwrite a table that has more records with one that has fewer."""
+    import fcntl
+
+    with open(study.folder / ".table.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        table = study_table(study, points)
+        write_table(study.folder, table)
+    return table
 
 
 def _finished(record: PointRecord | None, retry_failed: bool) -> bool:
@@ -242,17 +273,27 @@ def study_table(study: Study, points: list[StudyPoint] | None = None) -> pd.Data
 
 
 def write_table(folder: Path, table: pd.DataFrame) -> None:
-    """Write ``table.csv`` and ``table.parquet`` in ``folder``, each atomically."""
-    for name, writer in (("table.csv", lambda p: table.to_csv(p, index=False)),
-                         ("table.parquet", lambda p: table.to_parquet(p, index=False))):
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-        os.close(fd)
-        try:
+    """Write ``table.csv`` and ``table.parquet`` in ``folder``: both to temporary files first
+    (readable by all, synced), then renamed into place, so a failure leaves the old pair."""
+    umask = os.umask(0)
+    os.umask(umask)
+    written = []
+    try:
+        for name, writer in (("table.csv", lambda p: table.to_csv(p, index=False)),
+                             ("table.parquet", lambda p: table.to_parquet(p, index=False))):
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            os.fchmod(fd, 0o666 & ~umask)
+            os.close(fd)
+            written.append((tmp, folder / name))
             writer(tmp)
-            os.replace(tmp, folder / name)
-        except BaseException:
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+        for tmp, path in written:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in written:
             Path(tmp).unlink(missing_ok=True)
-            raise
+        raise
 
 
 class _Progress:

@@ -155,3 +155,14 @@ def test_the_study_page_draws_every_property_inside_its_bounds(tmp_path):
         bands = _bounds(results, results.ok, modulus)
         value = results.ok[modulus].to_numpy()
         assert np.all(bands["reuss"] <= value * (1 + 1e-9)) and np.all(value <= bands["voigt"] * (1 + 1e-9))
+
+
+def test_a_point_listed_twice_runs_once_and_fills_both_rows(tmp_path, monkeypatch):
+    run_point = study_module._run_point
+    calls = []
+    monkeypatch.setattr(study_module, "_run_point", lambda point, *args: calls.append(point.id) or run_point(point, *args))
+    design = explicit([{"materials.a.E": 5.0}, {"materials.a.E": 5.0}])
+    table = _study(tmp_path, design=design).run(MPI.COMM_SELF)
+    assert len(calls) == 1 and table["status"].tolist() == ["ok", "ok"] and table["point_id"].nunique() == 1
+    with pytest.raises(ValueError, match=r"derived quantities \['status'\]"):
+        Study(base=BASE, design=design, derived={"status": "E1"})
