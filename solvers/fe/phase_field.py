@@ -196,9 +196,10 @@ class DamageField:
         energy = ((1 - k) * (1 - d) ** 2 + k) * self.driving * laws.dx + self.Gc / c_w * (
             w / l + l * ufl.dot(ufl.grad(d), ufl.grad(d))) * ufl.dx
         residual = ufl.derivative(energy, d, beta)
-        # The step test ends Newton at the residual's roundoff floor (measured 1.05e-12 on the
-        # 1.2e5-node damage field of the nacre beam, which never reached atol = 1e-12).
-        options = NewtonOptions(method="vinewtonrsls", atol=1e-12, rtol=1e-10, stol=1e-10, max_iterations=50,
+        # The residual's roundoff floor on the 1.2e5-node damage field of the nacre beam is 1.05e-12
+        # to 1.4e-12 (measured): atol = 1e-12 was never reached there, and the relative step test
+        # (stol) did not end those solves either.
+        options = NewtonOptions(method="vinewtonrsls", atol=1e-11, rtol=1e-10, stol=1e-10, max_iterations=50,
                                 linear=solver or SolverOptions(method="mumps"))
         self._solver = NonlinearSolver(residual, d, options, bounds=(self.lower, self.upper), label="of the damage")
         self._points = fem.Expression(d, laws.points)
