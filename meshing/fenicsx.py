@@ -10,10 +10,3 @@ It lives in ``meshing`` because meshing is the first layer that hands a mesh to 
 """
 
 import dolfinx_solver  # noqa: F401  (must precede dolfinx and petsc4py)
-
-import dolfinx.jit  # noqa: E402
-
-# Ranks (or groups of ranks in a study) that compile the same form at once share FFCx's cache:
-# one compiles, the others wait for its module. DOLFINx waits 10 s by default and then fails;
-# a large form takes longer than that on a loaded machine, so wait up to 10 minutes.
-dolfinx.jit.DOLFINX_DEFAULT_JIT_OPTIONS["timeout"] = (600, "Timeout for JIT compilation (s; amorfem: 600)")

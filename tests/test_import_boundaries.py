@@ -4,7 +4,8 @@
   imports dolfinx or petsc4py imports ``meshing.fenicsx`` before them.
 * The layers import downwards only (README "How it works"):
   ``meshing`` <- ``solvers.micromechanics`` (pure NumPy) <- ``solvers.fe`` <- ``solvers.analyses``
-  <- ``solvers.app``; ``postprocess`` may import only ``solvers.micromechanics``, and only
+  <- ``solvers.app`` <- ``solvers.studies`` (a study runs cases; the command line reaches it
+  from inside a function); ``postprocess`` may import only ``solvers.micromechanics``, and only
   ``solvers.app`` may import ``postprocess``.
 * ``meshing`` and ``solvers.micromechanics`` import without DOLFINx; ``solvers`` never imports
   gmsh; ``postprocess`` needs no DOLFINx and imports pyvista/matplotlib only inside functions.
@@ -28,6 +29,8 @@ LAYERS = {
     "solvers/fe": ("meshing", "solvers.micromechanics", "solvers.fe"),
     "solvers/analyses": ("meshing", "solvers.micromechanics", "solvers.fe", "solvers.analyses"),
     "solvers/app": ("meshing", "solvers", "postprocess"),
+    "solvers/studies": ("meshing", "solvers.micromechanics", "solvers.fe", "solvers.analyses", "solvers.app",
+                        "solvers.studies"),
     "solvers/__init__.py": (),
     "meshing": ("meshing",),
     "postprocess": ("postprocess", "solvers.micromechanics"),

@@ -38,6 +38,9 @@ from typing import Any
 import pandas as pd
 from mpi4py import MPI
 
+import meshing.fenicsx  # noqa: F401
+import dolfinx.jit
+
 from solvers.studies.designs import Design, design_from_table
 from solvers.studies.numbers import summary_numbers
 from solvers.studies.points import PointRecord, StudyPoint, point_case_data, point_id, read_record, write_record
@@ -48,6 +51,11 @@ __all__ = ["Study", "load_study", "study_table"]
 log = logging.getLogger("amorfem")
 
 _BOOKKEEPING = ("status", "error", "wall_seconds", "dofs", "ranks", "group", "point_id")
+
+# Groups that compile the same form at once share FFCx's cache: one compiles, the others wait for
+# its module. DOLFINx waits 10 s by default and then fails; a large form takes longer than that on
+# a loaded machine, so a study waits up to 10 minutes.
+dolfinx.jit.DOLFINX_DEFAULT_JIT_OPTIONS["timeout"] = (600, "Timeout for JIT compilation (s; amorfem studies: 600)")
 
 
 def _read_base(base: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], Path, str]:
