@@ -102,12 +102,11 @@ class FractureSteps:
             if passes == 0:
                 self.first_pass = self._first()
 
-        if self.bound is None:
-            return alternate_minimisation(lambda: self._solve(t), self.damage, self.staggered, observe=observe)
-        self.bound.begin_step()
+        if self.bound is not None:
+            self.bound.begin_step()
         report = alternate_minimisation(lambda: self._solve(t), self.damage, self.staggered, observe=observe,
-                                        damage_step=self.bound.damage_step)
-        report.partial = report.converged and self.bound.active
+                                        damage_step=self.bound.damage_step if self.bound is not None else None)
+        report.partial = self.bound is not None and report.converged and self.bound.active
         return report
 
     def commit(self) -> None:

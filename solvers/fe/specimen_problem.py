@@ -162,8 +162,6 @@ class SpecimenProblem:
         if not linear.is_direct:
             self._near = rigid_body_modes(self.V)
             self._newton.problem.A.setNearNullSpace(PETSc.NullSpace().create(vectors=self._near, comm=self.comm))
-            if self._newton.preconditioner_matrix is not None:
-                self._newton.preconditioner_matrix.setNearNullSpace(self._newton.problem.A.getNearNullSpace())
         else:
             self._near = []
         self._committed = self.u.x.array.copy()
@@ -201,6 +199,9 @@ class SpecimenProblem:
 
     def solve(self, delta: float) -> SpecimenReport:
         """Newton from the current ``u`` with the loaded group at displacement ``sign * delta`` (nm)."""
+        return self._solve(delta, evaluate=True)
+
+    def _solve(self, delta: float, evaluate: bool) -> SpecimenReport:
         self.delta.value = self.loading.sign * float(delta)
         start = MPI.Wtime()
         report = SpecimenReport(converged=False, iterations=0)
@@ -220,7 +221,7 @@ class SpecimenProblem:
             if report.converged or newton.preconditioner_setups > setups:
                 break
         report.seconds["solve"] = MPI.Wtime() - start
-        if report.converged:
+        if report.converged and evaluate:
             self._evaluate()  # the laws' trial state at the solution
         return report
 
@@ -259,7 +260,7 @@ class SpecimenProblem:
         delta = self.load_displacement
         if delta != 0.0:
             self.u.x.array[:] /= delta  # the initial guess of the unit solve
-        report = self.solve(1.0)
+        report = self._solve(1.0, evaluate=False)  # the laws are evaluated once, at the scaled state
         if not report.converged:
             return report
         unit = gauge.value(self.u)
