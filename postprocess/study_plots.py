@@ -5,7 +5,8 @@
   elastic modulus whose bounds the points' summaries carry;
 * a map of a property over a two-parameter grid;
 * a scatter matrix of parameters and properties for sampled designs;
-* the study's designs on the Ashby chart (:func:`postprocess.ashby.plot_ashby`).
+* the study's designs on the Ashby charts (:func:`postprocess.ashby.plot_ashby`): modulus and
+  strength against density, strength against fracture toughness, where the designs give them.
 
 Units are the table's: moduli and strengths GPa, densities g/cm^3, lengths nm (column names
 and the case docs say which). Needs no MPI and no DOLFINx.
@@ -29,6 +30,20 @@ __all__ = ["StudyResults", "load_study_results", "plot_property_against_paramete
 
 _BOOKKEEPING = ("status", "error", "wall_seconds", "dofs", "ranks", "group", "point_id")
 _SOLVER_WORDS = ("iterations", "energy_balance", "steps", "passes", "resumed", "factorisations", "unknowns")
+
+
+#: The properties a study's figures show first, where its table has them (GPa, g/cm^3, MJ/m^3).
+HEADLINE = ("E1", "E2", "E3", "G12", "G13", "K", "k", "peak_strength_GPa", "yield_strength_GPa", "failure_strain",
+            "work_of_fracture_MJ_m3", "K_JC_MPa_sqrt_m", "J_IC_J_m2", "density")
+
+#: A study Ashby chart with more designs than this numbers its stars and names them in a key.
+KEYED_ABOVE = 4
+
+#: The Ashby charts of a study (figure name -> (y, x)), drawn where its designs give both axes:
+#: modulus and strength against density (GPa, g/cm^3), strength against fracture toughness K_IC
+#: (MPa m^1/2).
+ASHBY_CHARTS = {"ashby": ("E", "density"), "ashby_strength": ("strength", "density"),
+                "ashby_toughness": ("strength", "toughness")}
 
 
 def is_study_folder(directory: str | Path) -> bool:
@@ -175,7 +190,7 @@ def plot_pairwise_map(results: StudyResults, x: str, y: str, prop: str) -> Any:
     ax.plot(ok[x], ok[y], "w.", ms=6, mec="k")
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.set_title(f"{prop} over {x} x {y}")
+    ax.set_title(f"{prop}\nover {x.split('.')[-1]} x {y.split('.')[-1]}", fontsize=10)
     return fig
 
 
@@ -201,7 +216,17 @@ def plot_study_ashby(results: StudyResults, y: str = "E", x: str = "density") ->
     rows = results.ok.set_index("point_id")
     labels = [", ".join(f"{p.split('.')[-1]}={_text(rows.loc[pid, p])}" for p in results.design_parameters)
               for pid, _ in points]
-    return plot_ashby([s for _, s in points], labels, x=x, y=y)
+    if len(points) <= KEYED_ABOVE:
+        return plot_ashby([s for _, s in points], labels, x=x, y=y)
+    # many designs: number the stars, and name the numbers in a key beside the chart
+    fig = plot_ashby([s for _, s in points], [str(k + 1) for k in range(len(points))], x=x, y=y)
+    from matplotlib.lines import Line2D
+
+    fig.set_size_inches(11.0, 5.5)
+    key = [Line2D([], [], linestyle="none", label=f"{k + 1}: {label}") for k, label in enumerate(labels)]
+    fig.legend(handles=key, loc="outside right upper", fontsize=7, handlelength=0, handletextpad=0,
+               title="designs", title_fontsize=8)
+    return fig
 
 
 def render_study_figures(directory: str | Path, out: str | Path | None = None) -> dict[str, Path]:
@@ -219,7 +244,7 @@ def render_study_figures(directory: str | Path, out: str | Path | None = None) -
         written[name] = path
 
     properties = results.properties()
-    headline = [p for p in properties if p in ("E1", "E2", "E3", "G12", "G13", "K", "k", "density")] or properties[:6]
+    headline = [p for p in HEADLINE if p in properties] or properties[:6]
     extra = [p for p in properties if p not in headline and not p.startswith("C") and not p.startswith("nu")][:6]
     chosen = (headline + extra)[:9]
     axes = [p for p in results.design_parameters if results.numeric(p)]
@@ -235,6 +260,7 @@ def render_study_figures(directory: str | Path, out: str | Path | None = None) -
         if results.ok[x].nunique() > 1 and results.ok[y].nunique() > 1:
             for prop in chosen[:3]:
                 save(f"map_{prop}", plot_pairwise_map(results, x, y, prop))
-    if any(has_design_point(s) for s in results.summaries.values()):
-        save("ashby", plot_study_ashby(results))
+    for name, (y, x) in ASHBY_CHARTS.items():
+        if any(has_design_point(s, y=y, x=x) for s in results.summaries.values()):
+            save(name, plot_study_ashby(results, y=y, x=x))
     return written

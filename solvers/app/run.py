@@ -16,6 +16,7 @@ from typing import Any
 from mpi4py import MPI
 
 from meshing import build_body
+from petsc4py import PETSc
 from meshing.rve import fraction_departures
 from solvers.analyses import AnalysisInputs
 from solvers.app.case import Case
@@ -158,6 +159,7 @@ def run_case(case: Case, directory: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
     if orientations is not None:
         cells["crystal_euler"] = orientations[: len(cells["phase"])]
     vtm = write_fields(directory, body.mesh, result.point_fields, cells)
+    PETSc.garbage_cleanup(body.mesh.comm)  # parallel PETSc objects Python dropped during the analysis
     summary: dict[str, Any] = {
         "units": UNITS,
         "case": {"name": case.name, "title": case.title, "digest": case.digest, "inputs": case.data},

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-__all__ = ["Design", "Range", "grid", "explicit", "latin_hypercube", "sobol", "design_from_table"]
+__all__ = ["Design", "Range", "check_key", "grid", "explicit", "latin_hypercube", "sobol", "design_from_table"]
 
 SAMPLERS = ("latin_hypercube", "sobol")
 
@@ -67,7 +67,8 @@ class Design:
         return len(self.points)
 
 
-def _check_key(key: str) -> str:
+def check_key(key: str) -> str:
+    """``key`` if it is a dotted case key (``section.name[.name...]``), else a ValueError."""
     if not isinstance(key, str) or not key or any(not part for part in key.split(".")) or "." not in key:
         raise ValueError(f"parameter key {key!r} must be a dotted case key such as 'geometry.overlap_ratio'")
     return key
@@ -78,7 +79,7 @@ def grid(parameters: Mapping[str, Sequence[Any]]) -> Design:
     if not parameters:
         raise ValueError("a grid needs at least one parameter")
     for key, values in parameters.items():
-        _check_key(key)
+        check_key(key)
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) == 0:
             raise ValueError(f"grid parameter '{key}' needs a non-empty list of values, got {values!r}")
     keys = list(parameters)
@@ -91,14 +92,14 @@ def explicit(points: Sequence[Mapping[str, Any]]) -> Design:
         raise ValueError("an explicit design needs at least one point")
     for point in points:
         for key in point:
-            _check_key(key)
+            check_key(key)
     return Design("points", tuple(dict(p) for p in points))
 
 
 def _ranges(ranges: Mapping[str, Range | tuple[float, float]]) -> dict[str, Range]:
     if not ranges:
         raise ValueError("a sampled design needs at least one parameter range")
-    return {_check_key(k): (r if isinstance(r, Range) else Range(*r)) for k, r in ranges.items()}
+    return {check_key(k): (r if isinstance(r, Range) else Range(*r)) for k, r in ranges.items()}
 
 
 def _sampled(kind: str, sampler, ranges: dict[str, Range], samples: int) -> Design:

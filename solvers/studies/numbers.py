@@ -4,7 +4,8 @@
   shear modulus, also in 2D) and the
   engineering constants (``E1`` ... GPa, ``nu12`` ..., under ``engineering``) where the
   analysis gives them;
-* the density (g/cm^3) and the dofs;
+* the density (g/cm^3), the dofs, and each phase's volume fraction as meshed
+  (``volume_fraction_<phase>``);
 * every scalar of the analysis's own section (``summary[type]``, e.g. peak strength in GPa,
   work of fracture in MJ/m^3, J_IC in J/m^2: the names carry the units).
 """
@@ -40,6 +41,9 @@ def summary_numbers(summary: Mapping[str, Any]) -> dict[str, float]:
     own = summary.get(kind) if isinstance(kind, str) else None
     if isinstance(own, Mapping):
         numbers.update(_scalars(own))
+    fractions = summary.get("volume_fractions")
+    if isinstance(fractions, Mapping):
+        numbers.update(_scalars(fractions, "volume_fraction_"))
     for key in ("density", "dofs"):
         if isinstance(summary.get(key), Real):
             numbers[key] = float(summary[key])

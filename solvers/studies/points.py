@@ -17,14 +17,17 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from solvers.micromechanics.atomic_files import write_text_atomic
 
-__all__ = ["StudyPoint", "PointRecord", "set_dotted", "point_case_data", "point_id", "read_record", "write_record"]
+__all__ = ["StudyPoint", "PointRecord", "set_dotted", "point_case_data", "point_id", "read_record", "write_record",
+           "tied_values"]
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
@@ -57,6 +60,55 @@ def point_case_data(base: Mapping[str, Any], values: Mapping[str, Any]) -> dict[
     for key, value in values.items():
         set_dotted(data, key, value)
     return data
+
+
+#: A dotted case key inside a tie's expression ("geometry.interlayer_thickness / 3").
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+#: What a tie's expression may call besides arithmetic.
+_TIE_FUNCTIONS = {"min": min, "max": max, "abs": abs, "round": round, "sqrt": math.sqrt, "log": math.log,
+                  "exp": math.exp, "pi": math.pi}
+
+
+def tied_values(values: Mapping[str, Any], tied: Mapping[str, Callable[[dict[str, Any]], Any] | str]
+                ) -> dict[str, Any]:
+    """The keys a point sets besides its design values, each a function of those values.
+
+    A tie keeps a case consistent as a parameter varies: the toughness analysis's interface
+    thickness follows ``geometry.interlayer_thickness``, or the element size in a layer follows
+    its thickness. A rule is a function of the point's ``{dotted key: value}``, or an arithmetic
+    expression over its dotted keys (``"min(3.5, geometry.interlayer_thickness / 3)"``; ``min``,
+    ``max``, ``abs``, ``round``, ``sqrt``, ``log``, ``exp`` and ``pi`` are known). Values keep the
+    case's units (nm, GPa, g/cm^3, J/m^2).
+
+    Raises
+    ------
+    ValueError
+        When an expression names a key the point does not vary, or cannot be evaluated.
+    """
+    out: dict[str, Any] = {}
+    for key, rule in tied.items():
+        if callable(rule):
+            out[key] = rule(dict(values))
+            continue
+        if not isinstance(rule, str):
+            raise ValueError(f"tie '{key}' = {rule!r} must be an expression (string) or a function of the point")
+        names: dict[str, str] = {}
+
+        def name_of(match: re.Match) -> str:
+            if match.group(0) not in values:
+                raise ValueError(f"tie '{key}' = {rule!r} names '{match.group(0)}', which the design does not vary; "
+                                 f"varied: {sorted(values)}")
+            return names.setdefault(match.group(0), f"_v{len(names)}")
+
+        expression = _DOTTED.sub(name_of, rule)
+        scope = {names[k]: values[k] for k in names}
+        try:
+            value = eval(expression, {"__builtins__": {}, **_TIE_FUNCTIONS}, scope)  # noqa: S307 (the user's own study)
+        except Exception as exc:  # noqa: BLE001
+            raise ValueError(f"tie '{key}' = {rule!r} cannot be evaluated at {dict(values)}: {exc}") from None
+        out[key] = value
+    return out
 
 
 def point_id(case_data: Mapping[str, Any], code: str) -> str:

@@ -41,9 +41,10 @@ from mpi4py import MPI
 import meshing.fenicsx  # noqa: F401
 import dolfinx.jit
 
-from solvers.studies.designs import Design, design_from_table
+from solvers.studies.designs import Design, check_key, design_from_table
 from solvers.studies.numbers import summary_numbers
-from solvers.studies.points import PointRecord, StudyPoint, point_case_data, point_id, read_record, write_record
+from solvers.studies.points import (PointRecord, StudyPoint, point_case_data, point_id, read_record, tied_values,
+                                    write_record)
 from solvers.studies.scheduler import FileCounter, split_groups
 
 __all__ = ["Study", "load_study", "study_table"]
@@ -84,6 +85,12 @@ class Study:
     derived : mapping of str to callable or str
         Extra columns, each a function of the results table (``DataFrame -> Series``) or a
         pandas expression over its columns (``"E1 / density"``).
+    tied : mapping of str to callable or str
+        Keys every point sets besides its design values, each a function of the point's values
+        or an expression over its dotted keys
+        (``{"analysis.interfaces.interlayer.thickness": "geometry.interlayer_thickness"}``; see
+        :func:`~solvers.studies.points.tied_values`). They enter the points' cases and ids, not
+        the table's parameters.
     directory : path, optional
         The study's folder.
     base_dir : path, optional
@@ -95,6 +102,7 @@ class Study:
     design: Design
     name: str = "study"
     derived: Mapping[str, Callable[[pd.DataFrame], Any] | str] = field(default_factory=dict)
+    tied: Mapping[str, Callable[[dict[str, Any]], Any] | str] = field(default_factory=dict)
     directory: str | Path | None = None
     base_dir: str | Path | None = None
 
@@ -107,6 +115,11 @@ class Study:
         if clash:
             raise ValueError(f"derived quantities {clash} have the names of varied parameters or of the table's "
                              f"bookkeeping columns {list(_BOOKKEEPING)}")
+        both = sorted(set(self.tied) & set(self.design.keys))
+        if both:
+            raise ValueError(f"tied keys {both} are also varied by the design; a key is either varied or tied")
+        for key in self.tied:
+            check_key(key)
 
     @property
     def folder(self) -> Path:
@@ -130,7 +143,7 @@ class Study:
         code = code_version()["source_sha256"]
         points = []
         for index, values in enumerate(self.design.points):
-            case_data = point_case_data(data, values)
+            case_data = point_case_data(data, {**values, **tied_values(values, self.tied)})
             try:  # the parsed data carry the digests of lower-scale case files: an edited one is a new point
                 identity = parse_case(case_data, name=self.name, base_dir=base_dir).data
             except (ValueError, FileNotFoundError):
@@ -336,21 +349,26 @@ def load_study(path: str | Path, directory: str | Path | None = None) -> Study:
     """A study from a TOML study file.
 
     ``name``, ``base`` (a case file, relative to the study file), ``[design]`` (see
-    :func:`~solvers.studies.designs.design_from_table`) and an optional ``[derived]`` table of
-    pandas expressions (``specific_E1 = "E1 / density"``). The folder defaults to
+    :func:`~solvers.studies.designs.design_from_table`), an optional ``[derived]`` table of
+    pandas expressions (``specific_E1 = "E1 / density"``) and an optional ``[tied]`` table of keys
+    set from the point's values (``"mesh.phase_size.interlayer" = "geometry.interlayer_thickness / 3"``). The folder defaults to
     ``results/studies/<name>``.
     """
     path = Path(path)
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
-    unknown = sorted(set(data) - {"name", "base", "design", "derived"})
+    unknown = sorted(set(data) - {"name", "base", "design", "derived", "tied"})
     if unknown:
-        raise ValueError(f"study file {path}: unknown keys {unknown}; allowed: name, base, design, derived")
+        raise ValueError(f"study file {path}: unknown keys {unknown}; allowed: name, base, design, derived, tied")
     if "base" not in data or "design" not in data:
         raise ValueError(f"study file {path} needs 'base' (a case file) and a [design] table")
     derived = dict(data.get("derived", {}))
     bad = [k for k, v in derived.items() if not isinstance(v, str)]
     if bad:
         raise ValueError(f"study file {path}: [derived] {bad} must be expressions (strings) over the table's columns")
+    tied = dict(data.get("tied", {}))
+    bad = [k for k, v in tied.items() if not isinstance(v, str)]
+    if bad:
+        raise ValueError(f"study file {path}: [tied] {bad} must be expressions (strings) over the design's keys")
     return Study(base=path.parent / data["base"], design=design_from_table(data["design"]), name=data.get("name", path.stem),
-                 derived=derived, directory=directory)
+                 derived=derived, tied=tied, directory=directory)

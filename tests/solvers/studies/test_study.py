@@ -122,6 +122,36 @@ def test_keys_that_do_not_address_the_case_are_refused_before_any_solve(tmp_path
     assert target == {"mesh": {"phase_size": {"a": 0.1}}}
 
 
+def test_a_tied_key_follows_its_parameter_into_the_case_and_the_closed_form(tmp_path):
+    # the soft layer's modulus tied to a tenth of the stiff one's: each row is the laminate of
+    # (E_a, E_a / 10), which differs from the untied base (E_b = 1) at every point but E_a = 10
+    design = grid({"materials.a.E": [5.0, 20.0]})
+    study = _study(tmp_path, design=design, tied={"materials.b.E": "materials.a.E / 10"})
+    assert [p.case_data["materials"]["b"]["E"] for p in study.points()] == [0.5, 2.0]
+    assert not {p.id for p in study.points()} & {p.id for p in _study(tmp_path, design=design).points()}
+    table = study.run(MPI.COMM_SELF)
+    assert list(table.columns[:1]) == ["materials.a.E"] and "materials.b.E" not in table.columns
+    for _, row in table.iterrows():
+        C = laminate_isotropic([row["materials.a.E"], row["materials.a.E"] / 10], [0.3, 0.3], [0.5, 0.5])
+        exact = C[np.ix_([0, 2, 4], [0, 2, 4])]
+        assert row["C22"] == pytest.approx(exact[1, 1], rel=1e-6) and row["C11"] == pytest.approx(exact[0, 0], rel=1e-6)
+    assert table["volume_fraction_a"].to_numpy() == pytest.approx(0.5, abs=1e-12)
+    calls = Study(base=BASE, design=design, directory=tmp_path / "f", tied={"materials.b.E": lambda p: p["materials.a.E"] / 10})
+    assert [p.id for p in calls.points()] == [p.id for p in study.points()]   # a function and its expression agree
+
+
+def test_ties_that_cannot_hold_are_refused_before_any_solve(tmp_path):
+    design = grid({"materials.a.E": [5.0]})
+    with pytest.raises(ValueError, match="names 'materials.c.E', which the design does not vary"):
+        _study(tmp_path, design=design, tied={"materials.b.E": "materials.c.E / 10"}).points()
+    with pytest.raises(ValueError, match=r"tied keys \['materials.a.E'\] are also varied"):
+        _study(tmp_path, design=design, tied={"materials.a.E": "2"})
+    with pytest.raises(ValueError, match="cannot be evaluated"):
+        _study(tmp_path, design=design, tied={"materials.b.E": "materials.a.E / 0"}).points()
+    with pytest.raises(ValueError, match="must be a dotted case key"):
+        _study(tmp_path, design=design, tied={"E": "materials.a.E"})
+
+
 def test_a_study_file_runs_from_the_command_line(tmp_path):
     from solvers.app.cli import main
 
@@ -131,11 +161,13 @@ def test_a_study_file_runs_from_the_command_line(tmp_path):
                     '[mesh]\nsize = 0.3\n')
     (tmp_path / "grid.toml").write_text('name = "cli_grid"\nbase = "laminate.toml"\n[design]\nkind = "grid"\n'
                                         '[design.parameters]\n"materials.a.E" = [5.0, 20.0]\n'
-                                        '[derived]\nratio = "C11 / C22"\n')
+                                        '[derived]\nratio = "C11 / C22"\n'
+                                        '[tied]\n"materials.b.E" = "materials.a.E / 10"\n')
     assert main(["study", str(tmp_path / "grid.toml"), "--out", str(tmp_path / "out"), "--quiet"]) == 0
     table = pd.read_csv(tmp_path / "out" / "table.csv")
     assert table["status"].tolist() == ["ok", "ok"] and (table["ratio"] > 1).all()
     assert load_study(tmp_path / "grid.toml").folder.name == "cli_grid"
+    assert load_study(tmp_path / "grid.toml").tied == {"materials.b.E": "materials.a.E / 10"}
     assert main(["study", str(tmp_path / "grid.toml"), "--shard", "2/2"]) == 2
 
 
@@ -155,6 +187,24 @@ def test_the_study_page_draws_every_property_inside_its_bounds(tmp_path):
         bands = _bounds(results, results.ok, modulus)
         value = results.ok[modulus].to_numpy()
         assert np.all(bands["reuss"] <= value * (1 + 1e-9)) and np.all(value <= bands["voigt"] * (1 + 1e-9))
+
+
+def test_a_strength_study_places_its_designs_on_the_strength_chart(tmp_path):
+    from postprocess.study_plots import render_study_figures
+
+    base = {**BASE, "materials": {"a": {"E": 10.0, "nu": 0.3, "density": 2.0,
+                                        "plasticity": {"model": "von_mises", "yield_stress": 0.05}},
+                                  "b": {"E": 1.0, "nu": 0.3, "density": 1.0}},
+            "analysis": {"type": "strength", "control": "uniaxial", "direction": [1.0, 0.0], "strain": [0.0, 0.02],
+                         "steps": 4, "work_to": 0.02}}
+    study = Study(base=base, design=grid({"materials.a.plasticity.yield_stress": [0.05, 0.1]}), name="laminate_strength",
+                  directory=tmp_path / "strength")
+    table = study.run(MPI.COMM_SELF)
+    assert (table["status"] == "ok").all(), table["error"].tolist()
+    weak, strong = table["peak_strength_GPa"]
+    assert 0 < weak < strong           # the yielding layer carries more when it yields later
+    figures = render_study_figures(tmp_path / "strength")
+    assert "ashby_strength" in figures and "ashby_toughness" not in figures
 
 
 def test_a_point_listed_twice_runs_once_and_fills_both_rows(tmp_path, monkeypatch):
