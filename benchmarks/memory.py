@@ -1,0 +1,100 @@
+"""Benchmark: where the memory of a periodic homogenization goes, per rank, on 1 and 2 ranks.
+
+The sphere RVE of ``benchmarks/homogenization.py`` (20 vol%, unit cube, P1, CG + GAMG) at about
+1e6 dofs. Each rank count runs in a fresh ``mpirun -n R`` worker that records, per rank, the
+resident memory after the imports, the peak while meshing and distributing (gmsh on rank 0),
+the resident memory once the mesh is distributed, and the peak of each stage of the stiffness
+analysis (:class:`solvers.fe.stages.Stages`: the peak is reset at each stage's start).
+
+Usage::
+
+    .venv/bin/python benchmarks/memory.py                  # h = 0.0126 (about 1e6 dofs)
+    .venv/bin/python benchmarks/memory.py --size 0.03      # a quick check
+
+Results go to ``benchmarks/results/memory.json`` (atomic write; a configuration already there
+is skipped, so a killed run resumes). Units: MB (2^20 bytes), s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def worker(size: float) -> None:
+    """One configuration on MPI.COMM_WORLD; rank 0 prints one JSON line."""
+    from mpi4py import MPI
+
+    from solvers.fe.stages import peak_mb, reset_peak, resident_mb
+
+    comm = MPI.COMM_WORLD
+    imports = resident_mb()
+    from meshing import MeshSettings, inclusions
+    from solvers.analyses.stiffness import effective_stiffness
+    from solvers.micromechanics.materials import isotropic
+
+    imports = max(imports, resident_mb())
+    reset_peak()
+    start = time.perf_counter()
+    rve = inclusions(0.2, (1.0, 1.0, 1.0), MeshSettings(size=size), comm=comm)
+    mesh_seconds = comm.allreduce(time.perf_counter() - start, op=MPI.MAX)
+    meshing_peak, meshed = peak_mb(), resident_mb()
+    materials = {"matrix": isotropic(3.0, 0.35, 1.2), "inclusion": isotropic(70.0, 0.2, 2.5)}
+    result = effective_stiffness(rve, materials, degree=1)
+    per_rank = {"imports": comm.gather(imports), "meshing_peak": comm.gather(meshing_peak),
+                "after_meshing": comm.gather(meshed)}
+    if comm.rank == 0:
+        print(json.dumps({
+            "size": size, "ranks": comm.size, "dofs": result.dofs,
+            "cells": rve.mesh.topology.index_map(3).size_global,
+            "seconds": {"mesh": mesh_seconds, **result.timings},
+            "memory_MB_per_rank": {**per_rank, **{f"{stage}_peak": peaks for stage, peaks in result.memory.items()}},
+            "C11": float(result.C[0, 0]), "C44": float(result.C[3, 3]),
+        }), flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=float, default=0.0126, help="element size in the unit cube")
+    parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "memory.json")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.size)
+        return 0
+    from solvers.app.output import write_json_atomic
+
+    records = json.loads(args.out.read_text())["records"] if args.out.exists() else []
+    mpirun = Path(sys.executable).parent / "mpirun"
+    for ranks in args.ranks:
+        if any(r["size"] == args.size and r["ranks"] == ranks for r in records):
+            print(f"h={args.size} ranks={ranks}: already measured, skipped", flush=True)
+            continue
+        print(f"h={args.size} ranks={ranks}: running", flush=True)
+        run = subprocess.run([str(mpirun), "-n", str(ranks), sys.executable, __file__, "--worker", "--size", str(args.size)],
+                             capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        if run.returncode != 0:
+            print(run.stderr, file=sys.stderr)
+            return run.returncode
+        record = json.loads(run.stdout.strip().splitlines()[-1])
+        records.append(record)
+        write_json_atomic(args.out, {"units": {"memory": "MB (2^20 bytes) per rank", "time": "s", "moduli": "GPa",
+                                               "length": "nm (unit cube)"},
+                                     "machine": {"cores": os.cpu_count()}, "records": records})
+        for stage, peaks in record["memory_MB_per_rank"].items():
+            print(f"    {stage:>16s}: " + "  ".join(f"{m:8.0f}" for m in peaks), flush=True)
+    print(f"results: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
