@@ -308,9 +308,3 @@ def test_a_study_gives_the_same_table_with_one_or_two_ranks_per_case(tmp_path):
         assert len(list(Path(folder, "k1", "runs").iterdir())) == 4
         pd.testing.assert_frame_equal(pd.read_parquet(Path(folder, "k1", "table.parquet")), one)
 
-
-def test_twenty_stiffness_calls_on_two_ranks_do_not_grow_memory():
-    # parallel PETSc objects are collected differently (deferred to PETSc's garbage cleanup)
-    from tests.solvers.analyses.test_stiffness_memory import check_no_growth
-
-    check_no_growth(COMM)

@@ -15,9 +15,10 @@ from typing import Any
 
 from mpi4py import MPI
 
+import meshing.fenicsx  # noqa: F401  (the PETSc stack before petsc4py)
 from meshing import build_body
-from petsc4py import PETSc
 from meshing.rve import fraction_departures
+from petsc4py import PETSc
 from solvers.analyses import AnalysisInputs
 from solvers.app.case import Case
 from solvers.app.hierarchy import LowerScale
