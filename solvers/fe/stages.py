@@ -2,7 +2,7 @@
 
 Linux keeps the peak resident set of a process (``VmHWM`` in ``/proc/self/status``) and lets the
 process reset it to the current resident set (writing ``5`` to ``/proc/self/clear_refs``). A
-:class:`MemoryStages` resets the peak when a stage starts and reads it when the stage ends, so
+:class:`Stages` resets the peak when a stage starts and reads it when the stage ends, so
 each stage gets its own peak, not the peak of everything before it. Where the reset is not
 allowed (or on another OS) the peaks are those since the process started (``ru_maxrss``), and
 :attr:`Stages.per_stage` says so. Wall times are the slowest rank's. Units: s, MB (2^20 bytes).
