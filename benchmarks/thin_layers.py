@@ -1,6 +1,9 @@
 """Benchmark: thin layers at realistic thickness ratios, as shipped in cases/.
 
-* nacre 2D and 3D: 30 nm protein interlayers between 450 nm aragonite tablets (1/15);
+* nacre 2D and 3D (``nacre_3d_resolved``, gmsh): 30 nm protein interlayers between 450 nm aragonite
+  tablets (1/15);
+* nacre 3D at real proportions (``nacre_3d``, tensor grid): 25 nm interlayers between 5 um x 0.5 um
+  tablets (1/20);
 * enamel: 2 nm amorphous ZrO2 coating on 40 nm hydroxyapatite wires (1/20);
 * GO/alumina film: 0.7 nm GO sheets with 1.5 nm alumina coatings and 1 nm interlayers;
 * the three-level enamel (``enamel_hierarchical/bulk``: coated wires, rods, decussating bands).
@@ -25,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CASES = ("nacre_2d", "nacre_3d", "enamel", "go_alumina", "enamel_hierarchical/bulk")
+CASES = ("nacre_2d", "nacre_3d", "nacre_3d_resolved", "enamel", "go_alumina", "enamel_hierarchical/bulk")
 
 
 def main() -> int:

@@ -57,6 +57,8 @@ def check_resolution(geometry, settings: MeshSettings) -> None:
     """Refuse a mesh too coarse for a thin feature of an RVE or of a specimen's microstructure (before meshing)."""
     from meshing.periodic_model import check_resolution as check_periodic
 
+    if isinstance(geometry, SpecimenGeometry) and settings.mesher != "gmsh":
+        raise ValueError(f"mesh mesher='{settings.mesher}' is for periodic RVEs; specimens are meshed with mesher='gmsh'")
     check_periodic(geometry.microstructure if isinstance(geometry, SpecimenGeometry) else geometry, settings)
 
 

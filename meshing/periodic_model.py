@@ -84,6 +84,11 @@ def check_resolution(geometry: PeriodicGeometry, settings: MeshSettings) -> None
     ValueError
         Naming the phase, its thickness, the element size and the size needed.
     """
+    if settings.mesher == "tensor":  # the grid puts layer_elements (>= 2) across every thin interval
+        from meshing.tensor_grid import check_tensor_geometry
+
+        check_tensor_geometry(geometry, settings)
+        return
     layered = any(isinstance(s, Slab) for s in geometry.shapes) or bool(geometry.thin_features)
     if geometry.box.dim == 3 and settings.algorithm_3d == "hxt" and layered:
         raise ValueError(

@@ -22,6 +22,7 @@ from meshing.distribute import distribute_model
 from meshing.geometry import Box, PeriodicGeometry
 from meshing.periodic_model import GmshRVEInfo, build_periodic_model, check_resolution
 from meshing.settings import MeshSettings
+from meshing.tensor_grid import build_tensor_model
 
 __all__ = ["RVE", "build_rve", "cell_volumes", "meshed_phase_volumes", "fraction_departures"]
 
@@ -55,6 +56,10 @@ class RVE:
         shape (cells, 3), NaN where the cell takes its phase material as given; None when no
         shape carries a lattice orientation. A cell takes the lattice of the shape whose region
         it was meshed in.
+    cell_shapes : numpy.ndarray or None
+        Index into the geometry's shapes of the shape whose region every local cell (owned and
+        ghost) was meshed in, -1 for the matrix; None when not known (meshes built elsewhere).
+        Periodic images of a shape carry its index.
     """
 
     mesh: dolfinx.mesh.Mesh
@@ -66,6 +71,7 @@ class RVE:
     geometric_volume_fractions: dict[str, float]
     mesh_seconds: float = 0.0
     cell_orientations: np.ndarray | None = None
+    cell_shapes: np.ndarray | None = None
 
     @property
     def dim(self) -> int:
@@ -163,7 +169,8 @@ def build_rve(
     """
     check_resolution(geometry, settings)
     start = MPI.Wtime()
-    model = distribute_model(lambda: build_periodic_model(geometry, settings), lambda info: info.region_phase,
+    builder = build_tensor_model if settings.mesher == "tensor" else build_periodic_model
+    model = distribute_model(lambda: builder(geometry, settings), lambda info: info.region_phase,
                              geometry.box.dim, comm, msh_path=msh_path, what="RVE mesh")
     info: GmshRVEInfo = model.info
     mesh = model.mesh
@@ -181,4 +188,5 @@ def build_rve(
         geometric_volume_fractions=dict(info.geometric_volume_fractions),
         mesh_seconds=seconds,
         cell_orientations=model.cell_orientations(geometry.shapes, info.region_shape),
+        cell_shapes=model.cell_values({r: -1 if k is None else k for r, k in info.region_shape.items()}, dtype=np.int64),
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["MeshSettings", "Refinement", "ELEMENTS_THROUGH_THICKNESS", "SIZES_PER_THICKNESS"]
+__all__ = ["MeshSettings", "Refinement", "ELEMENTS_THROUGH_THICKNESS", "SIZES_PER_THICKNESS", "MESHERS"]
 
 #: A thin feature (layer, coating, shell, film) must get at least this many elements across.
 ELEMENTS_THROUGH_THICKNESS = 2
@@ -19,6 +19,9 @@ ELEMENTS_THROUGH_THICKNESS = 2
 SIZES_PER_THICKNESS = 3
 
 _ALGORITHMS_3D = {"delaunay": 1, "hxt": 10}
+
+#: Meshers: gmsh's unstructured simplices, or a tensor-product grid for block geometries.
+MESHERS = ("gmsh", "tensor")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,16 @@ class MeshSettings:
         gmsh threads (1 keeps meshes bit-for-bit reproducible; more is faster with HXT).
     refinements : tuple of Refinement (or mappings with lower, upper, size)
         Boxes with a finer element size (nm).
+    mesher : {"gmsh", "tensor"}
+        "gmsh": unstructured simplices, sized per phase (every thin layer is meshed at
+        thickness / 3 in every direction). "tensor": for geometries of axis-aligned blocks and
+        slabs (brick-and-mortar, staggered films, laminates), a tensor-product grid through every
+        block face, split into simplices (:mod:`meshing.tensor_grid`): a thin layer gets
+        ``layer_elements`` across and the lateral size along, so it costs elements by its area.
+    layer_elements : int
+        Tensor grid: elements across every interval thinner than the element size (>= 2).
+    axis_sizes : tuple of float, optional
+        Tensor grid: element size along each axis (nm); default ``size`` along every axis.
     """
 
     size: float
@@ -77,6 +90,9 @@ class MeshSettings:
     algorithm_3d: str = "delaunay"
     threads: int = 1
     refinements: tuple[Refinement, ...] = ()
+    mesher: str = "gmsh"
+    layer_elements: int = ELEMENTS_THROUGH_THICKNESS
+    axis_sizes: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         refinements = []
@@ -97,6 +113,17 @@ class MeshSettings:
             raise ValueError(f"curvature_elements={self.curvature_elements!r} must be an integer >= 0")
         if self.algorithm_3d not in _ALGORITHMS_3D:
             raise ValueError(f"algorithm_3d='{self.algorithm_3d}' is not known; allowed: {sorted(_ALGORITHMS_3D)}")
+        if self.mesher not in MESHERS:
+            raise ValueError(f"mesher='{self.mesher}' is not known; allowed: {', '.join(MESHERS)}")
+        if not (isinstance(self.layer_elements, int) and self.layer_elements >= ELEMENTS_THROUGH_THICKNESS):
+            raise ValueError(f"layer_elements={self.layer_elements!r} must be an integer >= {ELEMENTS_THROUGH_THICKNESS}")
+        if self.axis_sizes is not None:
+            sizes = tuple(self.axis_sizes)
+            if not all(isinstance(h, (int, float)) and math.isfinite(h) and h > 0 for h in sizes):
+                raise ValueError(f"mesh axis_sizes={list(sizes)} nm are not allowed; each must be > 0")
+            if self.mesher != "tensor":
+                raise ValueError("mesh axis_sizes applies to mesher='tensor' only")
+            object.__setattr__(self, "axis_sizes", tuple(float(h) for h in sizes))
         if not (isinstance(self.threads, int) and self.threads >= 1):
             raise ValueError(f"threads={self.threads!r} must be an integer >= 1")
 

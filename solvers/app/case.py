@@ -62,7 +62,8 @@ __all__ = ["Case", "load_case", "parse_case", "apply_overrides", "MAX_DEGREE"]
 MAX_DEGREE = 3
 _SECTIONS = {"title", "geometry", "materials", "mesh", "analysis", "solver", "output"}
 _OUTPUT_KEYS = {"local_fields"}
-_MESH_KEYS = {"size", "degree", "phase_size", "curvature_elements", "algorithm_3d", "threads", "refinements"}
+_MESH_KEYS = {"size", "degree", "phase_size", "curvature_elements", "algorithm_3d", "threads", "refinements", "mesher",
+              "layer_elements", "axis_sizes"}
 _SOLVER_KEYS = {"method", "rtol", "max_iterations", "backward_error_tolerance", "petsc_options"}
 
 
