@@ -41,6 +41,7 @@ from solvers.fe.elasticity import ElasticStiffness, cell_stiffness
 from solvers.fe.fields import CellIntegrals, LocalFields, cell_field_arrays, phase_stress_averages
 from solvers.fe.kinematics import voigt_strain
 from solvers.fe.linear_solver import LinearSolver, SolverOptions
+from solvers.fe.p_multigrid import first_order_level
 from solvers.fe.stages import Stages
 from solvers.micromechanics.bounds import hashin_shtrikman_bulk, hashin_shtrikman_shear, reuss_average, voigt_average
 from solvers.micromechanics.engineering import engineering_constants
@@ -440,7 +441,11 @@ def effective_stiffness(
     stages.stop("assemble")
 
     stages.start()
-    linear = LinearSolver(A, solver, null_space_dimension=len(problem.null_modes), label=f"the {bc} RVE operator")
+    coarse = None
+    if degree > 1 and solver.p_multigrid and not solver.is_direct:
+        coarse = first_order_level(problem, rve, elastic.bilinear_form)
+    linear = LinearSolver(A, solver, null_space_dimension=len(problem.null_modes), label=f"the {bc} RVE operator",
+                          coarse=None if coarse is None else (coarse.operator, coarse.interpolation))
     linear.setup()
     stages.stop("setup")
 
@@ -448,6 +453,8 @@ def effective_stiffness(
     solved = _solve_load_cases(problem, A, linear, load, value, directions, solved_labels)
     stages.stop("solve")
     linear.destroy()
+    if coarse is not None:
+        coarse.destroy()
 
     stages.start()
     energy = _energy(solved, directions, elastic.volume_integral(), rve.volume, strain_driven)

