@@ -288,6 +288,8 @@ def build_periodic_model(geometry: PeriodicGeometry, settings: MeshSettings, nam
 
     log.info("gmsh: meshing %dD RVE %s nm with %d phases", dim, " x ".join(f"{v:g}" for v in box.lengths), len(phases))
     generate(dim)
+    for _ in range(settings.uniform_refinements):
+        gmsh.model.mesh.refine()
     log.info("gmsh: %d periodic nodes snapped onto their exact images", _snap_periodic_nodes(dim))
     num_nodes, num_cells = mesh_counts(dim)
     seconds = time.perf_counter() - start

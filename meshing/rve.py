@@ -177,7 +177,8 @@ def build_rve(
     cell_tags = model.tags_from_regions(info.region_phase)
     fractions = _meshed_fractions(mesh, cell_tags, info.phases, geometry.box)
     seconds = MPI.Wtime() - start
-    log.info("RVE: %d cells on %d ranks in %.1f s", info.num_cells, comm.size, seconds)
+    log.info("RVE: %d cells on %d ranks in %.1f s", mesh.topology.index_map(geometry.box.dim).size_global, comm.size,
+             seconds)
     return RVE(
         mesh=mesh,
         cell_tags=cell_tags,

@@ -82,6 +82,12 @@ class MeshSettings:
         Tensor grid: elements across every interval thinner than the element size (>= 2).
     axis_sizes : tuple of float, optional
         Tensor grid: element size along each axis (nm); default ``size`` along every axis.
+    uniform_refinements : int
+        gmsh mesher: split every element uniformly this many times after meshing (each time the
+        element size halves and the cell count grows 8x in 3D; new nodes on curved interfaces
+        go onto the CAD surface). Measured on the sphere RVE at 2e6 tetrahedra: meshing at twice
+        the size and refining once took 2.5 + 6.1 s against 16.1 s. The sizes, and the
+        thin-feature checks, apply before refinement.
     """
 
     size: float
@@ -93,6 +99,7 @@ class MeshSettings:
     mesher: str = "gmsh"
     layer_elements: int = ELEMENTS_THROUGH_THICKNESS
     axis_sizes: tuple[float, ...] | None = None
+    uniform_refinements: int = 0
 
     def __post_init__(self) -> None:
         refinements = []
@@ -124,6 +131,10 @@ class MeshSettings:
             if self.mesher != "tensor":
                 raise ValueError("mesh axis_sizes applies to mesher='tensor' only")
             object.__setattr__(self, "axis_sizes", tuple(float(h) for h in sizes))
+        if not (isinstance(self.uniform_refinements, int) and 0 <= self.uniform_refinements <= 3):
+            raise ValueError(f"mesh uniform_refinements={self.uniform_refinements!r} must be an integer in 0..3")
+        if self.uniform_refinements and self.mesher != "gmsh":
+            raise ValueError("mesh uniform_refinements applies to mesher='gmsh'; refine a tensor grid by its sizes")
         if not (isinstance(self.threads, int) and self.threads >= 1):
             raise ValueError(f"threads={self.threads!r} must be an integer >= 1")
 

@@ -63,7 +63,7 @@ MAX_DEGREE = 3
 _SECTIONS = {"title", "geometry", "materials", "mesh", "analysis", "solver", "output"}
 _OUTPUT_KEYS = {"local_fields"}
 _MESH_KEYS = {"size", "degree", "phase_size", "curvature_elements", "algorithm_3d", "threads", "refinements", "mesher",
-              "layer_elements", "axis_sizes"}
+              "layer_elements", "axis_sizes", "uniform_refinements"}
 _SOLVER_KEYS = {"method", "rtol", "max_iterations", "backward_error_tolerance", "petsc_options", "p_multigrid"}
 
 
