@@ -60,6 +60,9 @@ class RVE:
         Index into the geometry's shapes of the shape whose region every local cell (owned and
         ghost) was meshed in, -1 for the matrix; None when not known (meshes built elsewhere).
         Periodic images of a shape carry its index.
+    thin_features : tuple of ThinFeature
+        The layers, coatings and films the geometry declares (nm); solvers choose their
+        preconditioner from them.
     """
 
     mesh: dolfinx.mesh.Mesh
@@ -72,6 +75,7 @@ class RVE:
     mesh_seconds: float = 0.0
     cell_orientations: np.ndarray | None = None
     cell_shapes: np.ndarray | None = None
+    thin_features: tuple = ()
 
     @property
     def dim(self) -> int:
@@ -190,4 +194,5 @@ def build_rve(
         mesh_seconds=seconds,
         cell_orientations=model.cell_orientations(geometry.shapes, info.region_shape),
         cell_shapes=model.cell_values({r: -1 if k is None else k for r, k in info.region_shape.items()}, dtype=np.int64),
+        thin_features=tuple(geometry.thin_features),
     )

@@ -41,6 +41,7 @@ from solvers.fe.elasticity import ElasticStiffness, cell_stiffness
 from solvers.fe.fields import CellIntegrals, LocalFields, cell_field_arrays, phase_stress_averages
 from solvers.fe.kinematics import voigt_strain
 from solvers.fe.linear_solver import LinearSolver, SolverOptions
+from solvers.fe.deflation import rigid_body_space, stiffness_contrast
 from solvers.fe.p_multigrid import first_order_level
 from solvers.fe.stages import Stages
 from solvers.micromechanics.bounds import hashin_shtrikman_bulk, hashin_shtrikman_shear, reuss_average, voigt_average
@@ -444,8 +445,14 @@ def effective_stiffness(
     coarse = None
     if degree > 1 and solver.p_multigrid and not solver.is_direct:
         coarse = first_order_level(problem, rve, elastic.bilinear_form)
+    deflation = None
+    if solver.layered(bool(getattr(rve, "thin_features", ())), stiffness_contrast(materials)):
+        coordinates = problem.periodic.master_coordinates if problem.periodic is not None else \
+            problem.space.tabulate_dof_coordinates()[: problem.space.dofmap.index_map.size_local, :dim]
+        deflation = rigid_body_space(problem.space, coordinates, rve, materials,
+                                     rve.box.lengths if problem.periodic is not None else None)
     linear = LinearSolver(A, solver, null_space_dimension=len(problem.null_modes), label=f"the {bc} RVE operator",
-                          coarse=None if coarse is None else (coarse.operator, coarse.interpolation))
+                          coarse=None if coarse is None else (coarse.operator, coarse.interpolation), deflation=deflation)
     linear.setup()
     stages.stop("setup")
 
@@ -453,8 +460,9 @@ def effective_stiffness(
     solved = _solve_load_cases(problem, A, linear, load, value, directions, solved_labels)
     stages.stop("solve")
     linear.destroy()
-    if coarse is not None:
-        coarse.destroy()
+    for level in (coarse, deflation):
+        if level is not None:
+            level.destroy()
 
     stages.start()
     energy = _energy(solved, directions, elastic.volume_integral(), rve.volume, strain_driven)

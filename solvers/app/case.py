@@ -64,7 +64,7 @@ _SECTIONS = {"title", "geometry", "materials", "mesh", "analysis", "solver", "ou
 _OUTPUT_KEYS = {"local_fields"}
 _MESH_KEYS = {"size", "degree", "phase_size", "curvature_elements", "algorithm_3d", "threads", "refinements", "mesher",
               "layer_elements", "axis_sizes", "uniform_refinements"}
-_SOLVER_KEYS = {"method", "rtol", "max_iterations", "backward_error_tolerance", "petsc_options", "p_multigrid"}
+_SOLVER_KEYS = {"method", "rtol", "max_iterations", "backward_error_tolerance", "petsc_options", "p_multigrid", "preconditioner"}
 
 
 @dataclass(frozen=True, eq=False)

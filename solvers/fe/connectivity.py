@@ -25,7 +25,7 @@ from dolfinx import fem
 
 from solvers.fe.body import MeshedBody, cell_phase_tags, owned_cell_volumes
 
-__all__ = ["Piece", "pieces", "FloatingPhaseError", "check_one_piece"]
+__all__ = ["Piece", "pieces", "node_components", "FloatingPhaseError", "check_one_piece"]
 
 
 class FloatingPhaseError(ValueError):
@@ -54,17 +54,84 @@ class Piece:
     centroid: tuple[float, ...]
 
 
-def _local_components(space: fem.FunctionSpace) -> tuple[int, np.ndarray, np.ndarray]:
-    """Connected components of the cell-node graph of this rank: count, label per cell, per node."""
-    cells = space.dofmap.list
-    num_cells, per_cell = cells.shape
+def _local_components(space: fem.FunctionSpace, cells: np.ndarray | None = None) -> tuple[int, np.ndarray, np.ndarray]:
+    """Connected components of the cell-node graph of this rank: count, label per cell, per node.
+
+    With ``cells`` (a mask over the local cells), only those cells tie nodes together; a node of
+    none of them is a component of its own.
+    """
+    dofs = space.dofmap.list
+    num_cells, per_cell = dofs.shape
     imap = space.dofmap.index_map
     num_nodes = imap.size_local + imap.num_ghosts
-    rows = np.repeat(np.arange(num_cells), per_cell)
-    graph = scipy.sparse.coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, num_cells + cells.ravel())),
+    kept = np.arange(num_cells) if cells is None else np.flatnonzero(cells)
+    rows = np.repeat(kept, per_cell)
+    graph = scipy.sparse.coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, num_cells + dofs[kept].ravel())),
                                     shape=(num_cells + num_nodes,) * 2)
     count, labels = connected_components(graph, directed=False)
     return count, labels[:num_cells], labels[num_cells:]
+
+
+def _ghost_edges(space: fem.FunctionSpace, node_label: np.ndarray, offset: int) -> np.ndarray:
+    """(this rank's global component, the owner's global component) of every ghost node, unique rows."""
+    imap = space.dofmap.index_map
+    carrier = dolfinx.la.vector(imap, 1, dtype=np.float64)
+    carrier.array[: imap.size_local] = offset + node_label[: imap.size_local]
+    carrier.scatter_forward()
+    edges = np.column_stack([offset + node_label[imap.size_local:], np.rint(carrier.array[imap.size_local:]).astype(np.int64)])
+    return np.unique(edges, axis=0) if edges.size else edges.reshape(-1, 2)
+
+
+def _roots(total: int, edges: list[np.ndarray]) -> np.ndarray:
+    """The merged component of each of ``total`` components joined by ``edges`` (rows of pairs)."""
+    pairs = np.concatenate([e.reshape(-1, 2) for e in edges]) if edges else np.zeros((0, 2), dtype=np.int64)
+    graph = scipy.sparse.coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(total, total))
+    return connected_components(graph, directed=False)[1]
+
+
+def node_components(space: fem.FunctionSpace, cells: np.ndarray) -> tuple[int, np.ndarray]:
+    """Connected bodies made of the marked cells, and the body of every owned node.
+
+    Parameters
+    ----------
+    space : dolfinx.fem.FunctionSpace
+        The space the problem is solved in (nodes joined through periodicity in a fold are one).
+    cells : numpy.ndarray of bool
+        Mask over the local cells (owned and ghost) of the cells that make up the bodies.
+
+    Returns
+    -------
+    count : int
+        Number of bodies (the same on every rank).
+    labels : numpy.ndarray of int
+        Body (0..count-1) of every local node (owned, then ghost), -1 for nodes of no marked cell.
+    """
+    comm = space.mesh.comm
+    count, _, node_label = _local_components(space, cells)
+    imap = space.dofmap.index_map
+    dofs = space.dofmap.list
+    touched = np.zeros(imap.size_local + imap.num_ghosts, dtype=bool)
+    touched[dofs[cells].ravel()] = True
+    offset = comm.exscan(count) or 0
+    total = comm.allreduce(count)
+    edges = comm.gather(_ghost_edges(space, node_label, offset), root=0)
+    # A ghost node touched here but not by its owner (or the reverse) still joins the two labels:
+    # the owner's label then stands for an untouched node, which is dropped below.
+    in_body = comm.gather(np.unique(offset + node_label[touched]), root=0)
+    numbering = None
+    if comm.rank == 0:
+        roots = _roots(total, edges)
+        bodies = np.unique(roots[np.concatenate(in_body)])
+        numbering = np.full(total, -1, dtype=np.int64)
+        numbering[np.isin(roots, bodies)] = np.searchsorted(bodies, roots[np.isin(roots, bodies)])
+        count_bodies = bodies.size
+    else:
+        count_bodies = None
+    numbering = comm.bcast(numbering, root=0)
+    carrier = dolfinx.la.vector(imap, 1, dtype=np.float64)
+    carrier.array[: imap.size_local] = numbering[offset + node_label[: imap.size_local]]
+    carrier.scatter_forward()
+    return int(comm.bcast(count_bodies, root=0)), np.rint(carrier.array).astype(np.int64)
 
 
 def pieces(body: MeshedBody, space: fem.FunctionSpace) -> list[Piece]:
@@ -83,13 +150,7 @@ def pieces(body: MeshedBody, space: fem.FunctionSpace) -> list[Piece]:
     total = comm.allreduce(count)
 
     # Every ghost node learns the global component of its owner's copy: one edge per ghost node.
-    imap = space.dofmap.index_map
-    carrier = dolfinx.la.vector(imap, 1, dtype=np.float64)
-    carrier.array[: imap.size_local] = offset + node_label[: imap.size_local]
-    carrier.scatter_forward()
-    ghost_edges = np.column_stack([offset + node_label[imap.size_local:],
-                                   np.rint(carrier.array[imap.size_local:]).astype(np.int64)])
-    edges = comm.gather(np.unique(ghost_edges, axis=0) if ghost_edges.size else ghost_edges, root=0)
+    edges = comm.gather(_ghost_edges(space, node_label, offset), root=0)
 
     # What each local component holds (owned cells only, so nothing is counted twice).
     num_owned = body.mesh.topology.index_map(body.dim).size_local
@@ -109,21 +170,10 @@ def pieces(body: MeshedBody, space: fem.FunctionSpace) -> list[Piece]:
 
     result: list[Piece] | None = None
     if comm.rank == 0:
-        parent = np.arange(total)
-
-        def root(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        for a, b in np.concatenate([e.reshape(-1, 2) for e in edges]) if edges else ():
-            ra, rb = root(int(a)), root(int(b))
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+        roots = _roots(total, edges)
         merged: dict[int, np.ndarray] = {}
         for gid, row in enumerate(np.concatenate(gathered)):
-            r = root(gid)
+            r = int(roots[gid])
             merged[r] = merged.get(r, 0) + row
         names = list(body.phases)
         result = []

@@ -32,12 +32,18 @@ import scipy.linalg
 import meshing.fenicsx  # noqa: F401
 from petsc4py import PETSc
 
-__all__ = ["SolverOptions", "LinearSolver", "SolverDivergedError", "NullSpaceMismatchError", "METHODS", "converged_reason"]
+from solvers.fe.deflation import Deflation
+
+__all__ = ["SolverOptions", "LinearSolver", "SolverDivergedError", "NullSpaceMismatchError", "METHODS", "PRECONDITIONERS",
+           "converged_reason"]
 
 _KSP_REASONS = {getattr(PETSc.KSP.ConvergedReason, n): n for n in dir(PETSc.KSP.ConvergedReason) if n.isupper()}
 _counter = itertools.count()
 
 METHODS = ("cg-gamg", "mumps")
+PRECONDITIONERS = ("auto", "multigrid", "layered")
+#: Without declared thin features, "auto" takes the layered preconditioner from this contrast on.
+LAYERED_CONTRAST = 100.0
 
 
 def converged_reason(reason: int) -> str:
@@ -86,6 +92,16 @@ class SolverOptions:
         from a direct solve, in (0, 1); a stable factorisation gives ~1e-15.
     petsc_options : mapping
         Extra PETSc options (without prefix), applied last.
+    preconditioner : {"auto", "multigrid", "layered"}
+        For "cg-gamg": "multigrid" is GAMG (or the p-multigrid below) with Chebyshev/Jacobi
+        smoothing. "layered", for stiff bodies in soft layers or matrix, deflates the rigid-body
+        modes of every stiff body (:mod:`solvers.fe.deflation`) and smooths the multigrid levels
+        by additive Schwarz / incomplete Cholesky; it applies when some phase is at least
+        10x stiffer than another (else it is "multigrid"). "auto" takes "layered" for bodies that
+        declare thin features (layers, coatings, films) or whose stiffness contrast reaches
+        :data:`LAYERED_CONTRAST`. Measured (``benchmarks/layered_preconditioners.py``, 3D nacre,
+        P2): at a contrast of 1e4 the iterations fall from 85 to 45, all from the smoothing; with
+        27 stiff spheres floating in a soft matrix (P1) from 76 to 12, all from the deflation.
     p_multigrid : bool
         For "cg-gamg" on a higher-order (P2, P3) operator whose caller provides a first-order
         level (:mod:`solvers.fe.p_multigrid`): a two-level method, Chebyshev/Jacobi on the
@@ -98,6 +114,7 @@ class SolverOptions:
     max_iterations: int = 2000
     backward_error_tolerance: float = 1e-10
     petsc_options: Mapping[str, str | int | float] = field(default_factory=dict)
+    preconditioner: str = "auto"
     p_multigrid: bool = True
 
     def __post_init__(self) -> None:
@@ -110,21 +127,36 @@ class SolverOptions:
         if not (0 < self.backward_error_tolerance < 1):
             raise ValueError(f"solver backward_error_tolerance={self.backward_error_tolerance} is outside the allowed "
                              "range (0, 1)")
+        if self.preconditioner not in PRECONDITIONERS:
+            raise ValueError(f"solver preconditioner='{self.preconditioner}' is not known; allowed: {', '.join(PRECONDITIONERS)}")
         if not isinstance(self.p_multigrid, bool):
             raise ValueError(f"solver p_multigrid={self.p_multigrid!r} must be true or false")
         object.__setattr__(self, "petsc_options", MappingProxyType(dict(self.petsc_options)))
+
+    def layered(self, thin_features: bool, contrast: float) -> bool:
+        """Whether an iterative solve takes the layered preconditioner, for a body with or without
+        thin features and with this stiffness contrast between its phases (max/min of |C|)."""
+        if self.is_direct:
+            return False
+        automatic = thin_features or contrast >= LAYERED_CONTRAST
+        return self.preconditioner == "layered" or (self.preconditioner == "auto" and automatic)
 
     @property
     def is_direct(self) -> bool:
         """True for a direct factorisation (``preonly``)."""
         return self.method == "mumps"
 
-    def petsc(self, symmetric: bool = True, two_level: bool = False) -> dict[str, str | int | float]:
+    def petsc(self, symmetric: bool = True, two_level: bool = False, layered: bool = False) -> dict[str, str | int | float]:
         """PETSc options for this choice (without prefix); a non-symmetric operator gets GMRES instead of CG.
 
         With ``two_level`` (an iterative method with a coarse level given), the multigrid
         options of the method move to the coarse level (prefix ``mg_coarse_``) and the fine
         level is smoothed by two Chebyshev/Jacobi sweeps (Gauss-Seidel for a non-symmetric operator).
+        With ``layered`` (thin, soft layers: see ``preconditioner``), the multigrid levels are
+        smoothed by additive Schwarz with incomplete Cholesky blocks, which follow the strong
+        couplings across a thin layer that Jacobi misses, and Chebyshev takes a safer upper
+        eigenvalue bound (30 estimation steps, x1.3: with the default x1.1 the smoother was
+        indefinite at a contrast of 1e4).
         """
         if self.method == "mumps":
             options: dict[str, str | int | float] = {
@@ -151,6 +183,10 @@ class SolverOptions:
                 # Its pseudo-inverse (SVD, a few hundred unknowns at most) has none.
                 "mg_coarse_sub_pc_type": "svd",
             }
+            if layered and symmetric:
+                options.update(mg_levels_pc_type="asm", mg_levels_pc_asm_type="basic", mg_levels_sub_pc_type="icc",
+                               mg_levels_sub_pc_factor_shift_type="positive_definite",
+                               mg_levels_ksp_chebyshev_esteig="0,0.1,0,1.3", mg_levels_esteig_ksp_max_it=30)
             if not symmetric:
                 # Chebyshev smoothing assumes a real, positive spectrum; a non-symmetric tangent
                 # (non-associated flow) gets Gauss-Seidel sweeps, a stationary (linear) smoother.
@@ -158,7 +194,8 @@ class SolverOptions:
                                mg_levels_pc_type="sor", mg_levels_ksp_max_it=2)
             if two_level:
                 krylov = {key: options.pop(key) for key in list(options) if key.startswith("ksp_")}
-                smoother = {key: options[key] for key in ("mg_levels_ksp_type", "mg_levels_pc_type")}
+                smoother = {"mg_levels_ksp_type": options["mg_levels_ksp_type"],
+                            "mg_levels_pc_type": "sor" if options["mg_levels_pc_type"] == "sor" else "jacobi"}
                 options = {**krylov, **smoother, "pc_type": "mg", "pc_mg_levels": 2, "pc_mg_type": "multiplicative",
                            "mg_levels_ksp_max_it": 2, "mg_coarse_ksp_type": "preonly",
                            **{f"mg_coarse_{key}": value for key, value in options.items()}}
@@ -219,10 +256,15 @@ class LinearSolver:
         A coarse operator and the coarse -> fine interpolation (:mod:`solvers.fe.p_multigrid`):
         with an iterative method and ``options.p_multigrid``, a two-level preconditioner whose
         coarse level runs the method's multigrid. Ignored by a direct solve.
+    deflation : petsc4py.PETSc.Mat, optional
+        A deflation space (:func:`solvers.fe.deflation.rigid_body_space`): with an iterative
+        method, its modes are solved for exactly and the multigrid preconditioner is deflated
+        (:class:`solvers.fe.deflation.Deflation`). Ignored by a direct solve.
     """
 
     def __init__(self, A: PETSc.Mat, options: SolverOptions, null_space_dimension: int = 0, label: str = "",
-                 symmetric: bool = True, coarse: tuple[PETSc.Mat, PETSc.Mat] | None = None) -> None:
+                 symmetric: bool = True, coarse: tuple[PETSc.Mat, PETSc.Mat] | None = None,
+                 deflation: PETSc.Mat | None = None) -> None:
         self.prefix = f"amorfem_{next(_counter)}_"
         self.options = options
         self.A = A
@@ -237,19 +279,35 @@ class LinearSolver:
         self.ksp.setOperators(self._operator)
         self.ksp.setOptionsPrefix(self.prefix)
         two_level = coarse is not None and options.p_multigrid and not options.is_direct
-        petsc_options = options.petsc(symmetric, two_level)
-        self._keys = [f"{self.prefix}{key}" for key in petsc_options]
+        petsc_options = options.petsc(symmetric, two_level, layered=deflation is not None and not options.is_direct)
+        self.deflation: Deflation | None = None
+        pc = self.ksp.getPC()
+        inner_prefix = self.prefix
+        if deflation is not None and not options.is_direct:
+            # The multigrid becomes the inner preconditioner of the deflation (its own prefix).
+            inner_prefix = f"{self.prefix}inner_"
+            inner = PETSc.PC().create(A.getComm())
+            inner.setOperators(self._operator)
+            inner.setOptionsPrefix(inner_prefix)
+            self.deflation = Deflation(deflation, inner)
+            pc.setType("python")
+            pc.setPythonContext(self.deflation)
+            pc = inner
+        self._keys = []
         db = PETSc.Options()
         for key, value in petsc_options.items():
-            db[f"{self.prefix}{key}"] = value
+            name = f"{self.prefix if key.startswith('ksp_') else inner_prefix}{key}"
+            db[name] = value
+            self._keys.append(name)
         if two_level:
             coarse_operator, interpolation = coarse
-            pc = self.ksp.getPC()
             pc.setType("mg")
             pc.setMGLevels(2)
             pc.setMGInterpolation(1, interpolation)
             pc.getMGCoarseSolve().setOperators(coarse_operator)
         self.two_level = two_level
+        if self.deflation is not None:
+            pc.setFromOptions()
         self.ksp.setFromOptions()
         self._work: PETSc.Vec | None = None
         self._A_norm: float | None = None
@@ -273,8 +331,8 @@ class LinearSolver:
             Keep the preconditioner built for an earlier operator (iterative methods only: the
             Krylov method then converges on ``A`` with a preconditioner of a nearby operator).
         """
-        if self.two_level:
-            raise ValueError(f"{self.label or 'the operator'}: a two-level solver keeps its coarse operator; "
+        if self.two_level or self.deflation is not None:
+            raise ValueError(f"{self.label or 'the operator'}: a two-level or deflated solver keeps its coarse operator; "
                              "build a new solver for a new operator")
         if self._operator is not self.A:
             self._operator.destroy()
@@ -354,6 +412,9 @@ class LinearSolver:
             b.copy(rhs)
             rhs.setValues(self._pinned.astype(PETSc.IntType), np.zeros(self._pinned.size))
             rhs.assemble()
+        if self.deflation is not None:
+            self.deflation.initial_guess(rhs, x)
+            self.ksp.setInitialGuessNonzero(True)
         self.ksp.solve(rhs, x)
         reason = self.ksp.getConvergedReason()
         iterations = self.ksp.getIterationNumber()
