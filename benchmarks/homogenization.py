@@ -36,7 +36,7 @@ FULL = [(1, 0.05), (1, 0.03), (1, 0.02), (1, 0.0126), (2, 0.09), (2, 0.05), (2, 
 QUICK = [(1, 0.06), (2, 0.1)]
 
 
-def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, str]) -> None:
+def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, str], refinements: int = 0) -> None:
     """Run one configuration on MPI.COMM_WORLD; rank 0 prints one JSON line."""
     import resource
 
@@ -53,7 +53,8 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
     rtol = float(options.pop("rtol", SolverOptions().rtol))
     method = options.pop("method", "cg-gamg")
     start = time.perf_counter()
-    rve = inclusions(0.2, (1.0, 1.0, 1.0), MeshSettings(size=size, algorithm_3d=algorithm), comm=comm)
+    rve = inclusions(0.2, (1.0, 1.0, 1.0), MeshSettings(size=size, algorithm_3d=algorithm, uniform_refinements=refinements),
+                     comm=comm)
     mesh_seconds = time.perf_counter() - start
     materials = {"matrix": isotropic(3.0, 0.35, 1.2), "inclusion": isotropic(70.0, 0.2, 2.5)}
     comm.barrier()
@@ -70,6 +71,7 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
             "dofs": result.dofs,
             "cells": rve.mesh.topology.index_map(3).size_global,
             "mesh_algorithm": algorithm,
+            "uniform_refinements": refinements,
             "solver": {"method": method, "rtol": rtol, **options},
             "seconds": {"mesh": mesh_seconds, "homogenization": seconds, **result.timings},
             "iterations": list(result.iterations),
@@ -82,7 +84,8 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
 
 
 def _key(record: dict) -> tuple:
-    return (record["degree"], record["size"], record["ranks"], json.dumps(record["solver"], sort_keys=True))
+    return (record["degree"], record["size"], record.get("uniform_refinements", 0), record["ranks"],
+            json.dumps(record["solver"], sort_keys=True))
 
 
 def _write(path: Path, records: list[dict]) -> None:
@@ -104,12 +107,15 @@ def main() -> int:
     parser.add_argument("--max-size-index", type=int, default=None, help="only the first N sizes per degree")
     parser.add_argument("--algorithm", default="hxt", choices=["hxt", "delaunay"], help="gmsh 3D algorithm")
     parser.add_argument("--solver-options", nargs="*", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--refinements", type=int, default=0,
+                        help="mesh at the size given and split every element this many times (gmsh)")
+    parser.add_argument("--sizes", type=float, nargs="+", default=None, help="element sizes instead of the table's")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "homogenization.json")
     parser.add_argument("--worker", nargs=2, metavar=("DEGREE", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     solver_options = dict(item.split("=", 1) for item in args.solver_options)
     if args.worker:
-        worker(int(args.worker[0]), float(args.worker[1]), args.algorithm, solver_options)
+        worker(int(args.worker[0]), float(args.worker[1]), args.algorithm, solver_options, args.refinements)
         return 0
 
     records = [] if args.fresh or not args.out.exists() else json.loads(args.out.read_text())["records"]
@@ -117,10 +123,12 @@ def main() -> int:
     configs = [c for c in (QUICK if args.quick else FULL) if c[0] in args.degrees]
     if args.max_size_index is not None:
         configs = [c for d in args.degrees for c in [x for x in configs if x[0] == d][: args.max_size_index]]
+    if args.sizes:
+        configs = [(d, size) for d in args.degrees for size in args.sizes]
     mpirun = Path(sys.executable).parent / "mpirun"
     for degree, size in configs:
         for ranks in args.ranks:
-            probe = {"degree": degree, "size": size, "ranks": ranks,
+            probe = {"degree": degree, "size": size, "ranks": ranks, "uniform_refinements": args.refinements,
                      "solver": {"method": solver_options.get("method", "cg-gamg"),
                                 "rtol": float(solver_options.get("rtol", _default_rtol())),
                                 **{k: v for k, v in solver_options.items() if k not in ("method", "rtol")}}}
@@ -128,7 +136,8 @@ def main() -> int:
                 print(f"P{degree} h={size} ranks={ranks}: already measured, skipped", flush=True)
                 continue
             command = [str(mpirun), "-n", str(ranks), sys.executable, __file__, "--worker", str(degree), str(size),
-                       "--algorithm", args.algorithm, "--solver-options", *args.solver_options]
+                       "--algorithm", args.algorithm, "--refinements", str(args.refinements),
+                       "--solver-options", *args.solver_options]
             print(f"P{degree} h={size} ranks={ranks}: running", flush=True)
             run = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
             if run.returncode != 0:

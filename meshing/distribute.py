@@ -23,7 +23,7 @@ import meshing.fenicsx  # noqa: F401
 import dolfinx
 import dolfinx.io.gmsh
 
-__all__ = ["DistributedModel", "distribute_model"]
+__all__ = ["DistributedModel", "distribute_model", "trim_heap"]
 
 Info = TypeVar("Info")
 
@@ -83,6 +83,20 @@ class DistributedModel:
         return dolfinx.mesh.meshtags(self.mesh, tdim, self.regions.indices, values.astype(np.int32))
 
 
+def trim_heap() -> bool:
+    """Return the C heap's free pages to the OS (glibc ``malloc_trim``), so that the resident set
+    measures live memory rather than what the allocator keeps; False where there is no glibc."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+        return True
+    except (OSError, AttributeError, TypeError):
+        return False
+
+
 def distribute_model(build: Callable[[], Info], regions_of: Callable[[Info], Mapping[int, int]], dim: int,
                      comm: MPI.Comm, msh_path: str | Path | None = None, what: str = "mesh") -> DistributedModel:
     """Build and mesh a gmsh model on rank 0 with ``build()``, then distribute it.
@@ -140,4 +154,7 @@ def distribute_model(build: Callable[[], Info], regions_of: Callable[[Info], Map
         gmsh.model.remove()
         if started_gmsh:
             gmsh.finalize()
+        # gmsh's model and the undistributed mesh are freed, but glibc keeps the pages: measured
+        # 1.2 GB left resident on rank 0 after a 2e6-cell mesh.
+        trim_heap()
     return DistributedModel(mesh=data.mesh, regions=data.cell_tags, facet_tags=data.facet_tags, info=info)

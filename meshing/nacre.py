@@ -20,9 +20,10 @@ from meshing.geometry import Box, PeriodicGeometry, ThinFeature, check_positive
 from meshing.shapes import Block, Cylinder, Prism
 from meshing.voronoi import periodic_seeds, periodic_voronoi_cells, shrink_cell
 
-__all__ = ["nacre_geometry", "mineral_fraction", "TABLET_SHAPES"]
+__all__ = ["nacre_geometry", "mineral_fraction", "TABLET_SHAPES", "BRIDGE_SHAPES"]
 
 TABLET_SHAPES = ("square", "voronoi")
+BRIDGE_SHAPES = ("round", "square")
 
 
 def mineral_fraction(geometry: PeriodicGeometry) -> float:
@@ -52,7 +53,7 @@ def _dovetail(phase, x_centre, y_mid, length, thickness, angle):
 
 
 def _build(
-    dim, L, h, overlap, t, t_h, width, bridges, d_b, dovetail, shape, per_row, seed, names
+    dim, L, h, overlap, t, t_h, width, bridges, d_b, dovetail, shape, per_row, seed, names, bridge_shape="round"
 ) -> PeriodicGeometry:
     tablet, interlayer, bridge = names
     angle = math.radians(dovetail)
@@ -98,7 +99,11 @@ def _build(
                 xy = [s + (j + 0.5) / bridges * size for s, size in zip(start, (L, width), strict=True)]
                 clear = all(min((u - t_h / 2 - c) % p, p - (u - t_h / 2 - c) % p) > t_h / 2 + d_b
                             for c, u, p in zip(xy, upper, periods, strict=True))
-                if clear:
+                if clear and bridge_shape == "square":
+                    half = d_b * math.sqrt(math.pi) / 4  # the square of the round bridge's area
+                    shapes.append(Block(bridge, (xy[0] - half, xy[1] - half, bottom + h),
+                                        (xy[0] + half, xy[1] + half, bottom + h + t)))
+                elif clear:
                     shapes.append(Cylinder(bridge, (*xy, bottom + h), (0.0, 0.0, t), d_b / 2))
     return PeriodicGeometry(box, interlayer, tuple(shapes), tuple(features))
 
@@ -118,6 +123,7 @@ def nacre_geometry(
     bridges_per_face: int = 0,
     bridge_diameter: float | None = None,
     dovetail_deg: float = 0.0,
+    bridge_shape: str = "round",
     tablet_phase: str = "tablet",
     interlayer_phase: str = "interlayer",
     bridge_phase: str = "bridge",
@@ -156,6 +162,9 @@ def nacre_geometry(
         Mineral bridges from each tablet's top face to the tablet above (not under a head joint).
     bridge_diameter : float, optional
         Bridge diameter (nm), required with bridges.
+    bridge_shape : {"round", "square"}
+        3D bridges: cylinders, or square posts of the same cross-section area (axis-aligned
+        blocks, which the tensor-grid mesher can mesh).
     dovetail_deg : float
         2D dovetail angle: tablet faces tilt by this angle (degrees, [0, 20]), thinner at the
         centre, thicker at the ends; needs ``overlap_ratio = 0.5`` so the rows nest.
@@ -185,6 +194,8 @@ def nacre_geometry(
     if dovetail_deg and tablet_length / 2 * math.tan(math.radians(dovetail_deg)) >= tablet_thickness:
         raise ValueError(f"dovetail_deg={dovetail_deg}: the tablet centre would vanish; "
                          f"need tan(angle) < 2 thickness / length = {2 * tablet_thickness / tablet_length:.3g}")
+    if bridge_shape not in BRIDGE_SHAPES:
+        raise ValueError(f"bridge_shape='{bridge_shape}' is not known; allowed: {', '.join(BRIDGE_SHAPES)}")
     if not (isinstance(bridges_per_face, int) and bridges_per_face >= 0):
         raise ValueError(f"bridges_per_face={bridges_per_face!r} must be an integer >= 0")
     if bridges_per_face:
@@ -199,7 +210,7 @@ def nacre_geometry(
     def build(t: float, t_h: float) -> PeriodicGeometry:
         return _build(dim, tablet_length, tablet_thickness, overlap_ratio, t, t_h, width, bridges_per_face,
                       bridge_diameter, dovetail_deg, tablet_shape, tablets_per_row, seed,
-                      (tablet_phase, interlayer_phase, bridge_phase))
+                      (tablet_phase, interlayer_phase, bridge_phase), bridge_shape)
 
     if interlayer_thickness is not None:
         check_positive("interlayer_thickness", interlayer_thickness)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from mpi4py import MPI
 
+from meshing.distribute import trim_heap  # re-exported: the meshing layer frees rank 0's heap too
+
 __all__ = ["Stages", "resident_mb", "peak_mb", "reset_peak", "trim_heap"]
 
 _STATUS = Path("/proc/self/status")
@@ -49,20 +51,6 @@ def reset_peak() -> bool:
         _CLEAR_REFS.write_text("5")
         return True
     except OSError:
-        return False
-
-
-def trim_heap() -> bool:
-    """Return the C heap's free pages to the OS (glibc ``malloc_trim``), so that the resident set
-    measures live memory rather than what the allocator keeps; False where there is no glibc."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        ctypes.CDLL(name).malloc_trim(0)
-        return True
-    except (OSError, AttributeError, TypeError):
         return False
 
 

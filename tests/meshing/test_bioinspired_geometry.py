@@ -26,6 +26,20 @@ def test_mineral_fraction_target_solves_the_interlayer_thickness():
     assert {s.phase for s in geometry.shapes} == {"tablet", "bridge"}
 
 
+def test_square_bridges_have_the_cross_section_of_the_round_ones_and_sit_where_they_do():
+    args = {"tablet_length": 5000.0, "tablet_thickness": 500.0, "interlayer_thickness": 25.0, "dim": 3,
+            "bridges_per_face": 3, "bridge_diameter": 50.0}
+    round_ = [s for s in nacre_geometry(**args).shapes if s.phase == "bridge"]
+    square = [s for s in nacre_geometry(**args, bridge_shape="square").shapes if s.phase == "bridge"]
+    assert len(square) == len(round_) > 0
+    assert all(isinstance(s, Block) for s in square)
+    for post, cylinder in zip(square, round_, strict=True):
+        side = np.subtract(post.upper, post.lower)
+        assert side[0] * side[1] == pytest.approx(math.pi * cylinder.radius**2, rel=1e-12)
+        assert side[2] == pytest.approx(25.0)
+        assert np.add(post.lower, post.upper)[:2] / 2 == pytest.approx(cylinder.base[:2], rel=1e-12)
+
+
 def test_stagger_shifts_the_second_row_by_the_overlap_ratio():
     L, t = 10.0, 0.1
     rows = [s for s in nacre_geometry(L, 1.0, overlap_ratio=0.3, interlayer_thickness=t).shapes if s.phase == "tablet"]
@@ -64,6 +78,7 @@ def test_voronoi_tablets_are_deterministic_for_a_seed_and_fill_most_of_the_row()
         ({"bridges_per_face": 2}, "needs bridge_diameter"),
         ({"tablet_shape": "hexagon"}, "tablet_shape='hexagon' is not known"),
         ({"dovetail_deg": 15.0}, "the tablet centre would vanish"),
+        ({"bridge_shape": "hexagonal"}, "bridge_shape='hexagonal' is not known; allowed: round, square"),
     ],
 )
 def test_bad_nacre_input_is_refused(kwargs, message):

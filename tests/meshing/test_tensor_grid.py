@@ -116,3 +116,14 @@ def test_settings_the_tensor_grid_cannot_honour_are_refused():
         check_tensor_geometry(geometry, MeshSettings(size=250.0, axis_sizes=(250.0, 250.0), **TENSOR))
     with pytest.raises(ValueError, match=r"phase_size and refinements apply to mesher='gmsh'"):
         check_tensor_geometry(geometry, MeshSettings(size=250.0, phase_size={"interlayer": 5.0}, **TENSOR))
+
+
+def test_square_mineral_bridges_are_meshed_with_their_exact_volume():
+    geometry = nacre_geometry(1000.0, 200.0, 0.3, interlayer_thickness=20.0, dim=3, bridges_per_face=2,
+                              bridge_diameter=40.0, bridge_shape="square")
+    bridges = [s for s in geometry.shapes if s.phase == "bridge"]
+    expected = sum(np.prod(np.subtract(b.upper, b.lower)) for b in bridges) / np.prod(geometry.box.lengths)
+    rve = build_rve(geometry, MeshSettings(size=100.0, axis_sizes=(100.0, 100.0, 50.0), **TENSOR), MPI.COMM_SELF)
+    assert len(bridges) > 0
+    assert rve.volume_fractions["bridge"] == pytest.approx(expected, rel=1e-12)
+    assert rve.volume_fractions["tablet"] == pytest.approx(mineral_fraction(geometry) - expected, rel=1e-12)
