@@ -36,7 +36,8 @@ FULL = [(1, 0.05), (1, 0.03), (1, 0.02), (1, 0.0126), (2, 0.09), (2, 0.05), (2, 
 QUICK = [(1, 0.06), (2, 0.1)]
 
 
-def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, str], refinements: int = 0) -> None:
+def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, str], refinements: int = 0,
+           threads: int = 1) -> None:
     """Run one configuration on MPI.COMM_WORLD; rank 0 prints one JSON line."""
     import resource
 
@@ -53,7 +54,8 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
     rtol = float(options.pop("rtol", SolverOptions().rtol))
     method = options.pop("method", "cg-gamg")
     start = time.perf_counter()
-    rve = inclusions(0.2, (1.0, 1.0, 1.0), MeshSettings(size=size, algorithm_3d=algorithm, uniform_refinements=refinements),
+    rve = inclusions(0.2, (1.0, 1.0, 1.0), MeshSettings(size=size, algorithm_3d=algorithm, uniform_refinements=refinements,
+                                                          threads=threads),
                      comm=comm)
     mesh_seconds = time.perf_counter() - start
     materials = {"matrix": isotropic(3.0, 0.35, 1.2), "inclusion": isotropic(70.0, 0.2, 2.5)}
@@ -72,6 +74,7 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
             "cells": rve.mesh.topology.index_map(3).size_global,
             "mesh_algorithm": algorithm,
             "uniform_refinements": refinements,
+            "mesh_threads": threads,
             "solver": {"method": method, "rtol": rtol, **options},
             "seconds": {"mesh": mesh_seconds, "homogenization": seconds, **result.timings},
             "iterations": list(result.iterations),
@@ -84,8 +87,8 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
 
 
 def _key(record: dict) -> tuple:
-    return (record["degree"], record["size"], record.get("uniform_refinements", 0), record["ranks"],
-            json.dumps(record["solver"], sort_keys=True))
+    return (record["degree"], record["size"], record.get("uniform_refinements", 0), record.get("mesh_threads", 1),
+            record["ranks"], json.dumps(record["solver"], sort_keys=True))
 
 
 def _write(path: Path, records: list[dict]) -> None:
@@ -109,13 +112,14 @@ def main() -> int:
     parser.add_argument("--solver-options", nargs="*", default=[], metavar="KEY=VALUE")
     parser.add_argument("--refinements", type=int, default=0,
                         help="mesh at the size given and split every element this many times (gmsh)")
+    parser.add_argument("--threads", type=int, default=1, help="gmsh threads on rank 0 (the other ranks sleep)")
     parser.add_argument("--sizes", type=float, nargs="+", default=None, help="element sizes instead of the table's")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "homogenization.json")
     parser.add_argument("--worker", nargs=2, metavar=("DEGREE", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     solver_options = dict(item.split("=", 1) for item in args.solver_options)
     if args.worker:
-        worker(int(args.worker[0]), float(args.worker[1]), args.algorithm, solver_options, args.refinements)
+        worker(int(args.worker[0]), float(args.worker[1]), args.algorithm, solver_options, args.refinements, args.threads)
         return 0
 
     records = [] if args.fresh or not args.out.exists() else json.loads(args.out.read_text())["records"]
@@ -129,7 +133,7 @@ def main() -> int:
     for degree, size in configs:
         for ranks in args.ranks:
             probe = {"degree": degree, "size": size, "ranks": ranks, "uniform_refinements": args.refinements,
-                     "solver": {"method": solver_options.get("method", "cg-gamg"),
+                     "mesh_threads": args.threads, "solver": {"method": solver_options.get("method", "cg-gamg"),
                                 "rtol": float(solver_options.get("rtol", _default_rtol())),
                                 **{k: v for k, v in solver_options.items() if k not in ("method", "rtol")}}}
             if _key(probe) in done:
@@ -137,7 +141,7 @@ def main() -> int:
                 continue
             command = [str(mpirun), "-n", str(ranks), sys.executable, __file__, "--worker", str(degree), str(size),
                        "--algorithm", args.algorithm, "--refinements", str(args.refinements),
-                       "--solver-options", *args.solver_options]
+                       "--threads", str(args.threads), "--solver-options", *args.solver_options]
             print(f"P{degree} h={size} ranks={ranks}: running", flush=True)
             run = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
             if run.returncode != 0:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+import time
 from typing import Any, TypeVar
 
 import gmsh
@@ -23,7 +24,7 @@ import meshing.fenicsx  # noqa: F401
 import dolfinx
 import dolfinx.io.gmsh
 
-__all__ = ["DistributedModel", "distribute_model", "trim_heap"]
+__all__ = ["DistributedModel", "distribute_model", "trim_heap", "wait_quietly"]
 
 Info = TypeVar("Info")
 
@@ -97,6 +98,19 @@ def trim_heap() -> bool:
         return False
 
 
+def wait_quietly(comm: MPI.Comm, interval: float = 0.005) -> None:
+    """A barrier at which the waiting ranks sleep instead of spinning.
+
+    MPI implementations poll at full speed inside a blocking collective (MPICH does by default),
+    so ranks that wait for rank 0's gmsh would take the cores its threads
+    (``MeshSettings.threads``) could use. Here they test a non-blocking barrier every
+    ``interval`` seconds and sleep in between.
+    """
+    request = comm.Ibarrier()
+    while not request.Test():
+        time.sleep(interval)
+
+
 def distribute_model(build: Callable[[], Info], regions_of: Callable[[Info], Mapping[int, int]], dim: int,
                      comm: MPI.Comm, msh_path: str | Path | None = None, what: str = "mesh") -> DistributedModel:
     """Build and mesh a gmsh model on rank 0 with ``build()``, then distribute it.
@@ -141,6 +155,7 @@ def distribute_model(build: Callable[[], Info], regions_of: Callable[[Info], Map
                 gmsh.model.addPhysicalGroup(dim, [region], tag=region)
         except Exception as exc:  # re-raised on every rank below
             error = f"{type(exc).__name__}: {exc}"
+    wait_quietly(comm)
     error = comm.bcast(error, root=0)
     if error is not None:
         if comm.rank == 0:

@@ -452,7 +452,8 @@ def effective_stiffness(
         deflation = rigid_body_space(problem.space, coordinates, rve, materials,
                                      rve.box.lengths if problem.periodic is not None else None)
     linear = LinearSolver(A, solver, null_space_dimension=len(problem.null_modes), label=f"the {bc} RVE operator",
-                          coarse=None if coarse is None else (coarse.operator, coarse.interpolation), deflation=deflation)
+                          coarse=None if coarse is None else (coarse.operator, coarse.interpolation), deflation=deflation,
+                          single_operator=True)
     linear.setup()
     stages.stop("setup")
 

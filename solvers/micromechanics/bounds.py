@@ -28,6 +28,7 @@ __all__ = [
     "cubic_polycrystal_bounds",
     "cubic_polycrystal_self_consistent",
     "anisotropy_index",
+    "tension_shear_modulus",
 ]
 
 
@@ -296,3 +297,35 @@ def anisotropy_index(C: npt.ArrayLike) -> float:
     C_iso = isotropic_stiffness(*E_nu_from_bulk_shear(K, G))
     mandel = np.diag([1.0, 1.0, 1.0, np.sqrt(2), np.sqrt(2), np.sqrt(2)])
     return float(np.linalg.norm(mandel @ (C - C_iso) @ mandel) / np.linalg.norm(mandel @ C_iso @ mandel))
+
+
+def tension_shear_modulus(E_mineral: float, G_interlayer: float, mineral_fraction: float, aspect_ratio: float) -> float:
+    """Young's modulus along staggered platelets, tension-shear chain (Ji & Gao 2004).
+
+    ``1/E = 4 (1 - phi) / (G_p phi^2 rho^2) + 1/(phi E_m)``: the platelets carry tension, the
+    interlayers between their overlaps carry it over in shear; head joints carry nothing. An
+    estimate, not a bound, valid for a soft interlayer (``G_p << E_m``) and long platelets.
+
+    Parameters
+    ----------
+    E_mineral : float
+        Young's modulus of the platelets along the loading direction (GPa).
+    G_interlayer : float
+        Shear modulus of the interlayer (GPa).
+    mineral_fraction : float
+        Platelet volume fraction phi, in (0, 1].
+    aspect_ratio : float
+        Platelet length over thickness, rho = L/h (> 0).
+
+    Returns
+    -------
+    float
+        Effective Young's modulus along the platelets (GPa).
+    """
+    for name, value in (("E_mineral", E_mineral), ("G_interlayer", G_interlayer), ("aspect_ratio", aspect_ratio)):
+        if not value > 0:
+            raise ValueError(f"{name}={value} must be > 0")
+    if not 0 < mineral_fraction <= 1:
+        raise ValueError(f"mineral_fraction={mineral_fraction} is outside the allowed range (0, 1]")
+    phi = mineral_fraction
+    return 1.0 / (4 * (1 - phi) / (G_interlayer * phi**2 * aspect_ratio**2) + 1 / (phi * E_mineral))

@@ -120,3 +120,29 @@ def test_mumps_with_pinned_null_space_equals_cg_for_every_boundary_condition(sph
     direct = effective_stiffness(sphere_rve, materials, bc=bc, degree=2, solver=DIRECT).C
     iterative = effective_stiffness(sphere_rve, materials, bc=bc, degree=2, solver=SolverOptions(rtol=1e-10)).C
     assert np.abs(direct - iterative).max() < 1e-8 * np.abs(iterative).max()
+
+
+def _gamg_laplacian(n):
+    """A non-singular 1D Laplacian (Dirichlet ends) large enough for GAMG to coarsen."""
+    A = _laplacian_1d(n)
+    A[0, 0] += 1
+    A[-1, -1] += 1
+    return _matrix(A)
+
+
+def test_a_single_operator_solver_drops_the_product_data_and_solves_the_same():
+    n = 400
+    b = np.sin(np.linspace(0.0, 7.0, n))
+    solutions = []
+    for single in (False, True):
+        solver = LinearSolver(_gamg_laplacian(n), SolverOptions(rtol=1e-10), single_operator=single)
+        solver.setup()
+        assert not PETSc.Options().hasName("mat_product_clear")  # set for the set-up only
+        x = _vector(np.zeros(n))
+        solver.solve(_vector(b), x)
+        solutions.append(x.getArray().copy())
+        if single:
+            with pytest.raises(ValueError, match="single-operator solver keeps what it built"):
+                solver.set_operator(_gamg_laplacian(n))
+        solver.destroy()
+    assert np.abs(solutions[1] - solutions[0]).max() < 1e-8 * np.abs(solutions[0]).max()

@@ -42,7 +42,7 @@ def test_a_two_level_solver_refuses_a_new_operator(sphere, soft_matrix, stiff_in
     A.setNearNullSpace(PETSc.NullSpace().create(vectors=problem.near_null, comm=sphere.comm))
     coarse = first_order_level(problem, sphere, elastic.bilinear_form)
     solver = LinearSolver(A, SolverOptions(), coarse=(coarse.operator, coarse.interpolation))
-    with pytest.raises(ValueError, match="a two-level or deflated solver keeps its coarse operator"):
+    with pytest.raises(ValueError, match="a two-level, deflated or single-operator solver keeps what it built"):
         solver.set_operator(A)
     solver.destroy()
     coarse.destroy()

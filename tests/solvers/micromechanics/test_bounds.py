@@ -13,6 +13,7 @@ from solvers.micromechanics.bounds import (
     isotropic_projection,
     laminate_isotropic,
     laminate_stiffness,
+    tension_shear_modulus,
     mori_tanaka_spheres,
     reuss_average,
     voigt_average,
@@ -151,3 +152,14 @@ def test_anisotropy_index_does_not_depend_on_the_frame():
 def test_nonpositive_cubic_constants_are_refused():
     with pytest.raises(ValueError, match="C44"):
         cubic_polycrystal_bounds(100.0, 120.0, 30.0)
+
+
+def test_tension_shear_chain_limits_and_its_reference_form():
+    # Ji & Gao (2004) with nacre's numbers: phi = 0.95, rho = 10, G_p = 1.4 GPa, E_m = 100 GPa.
+    E = tension_shear_modulus(100.0, 1.4, 0.95, 10.0)
+    assert 1 / E == pytest.approx(4 * 0.05 / (1.4 * 0.95**2 * 100) + 1 / 95.0, rel=1e-14)
+    assert tension_shear_modulus(100.0, 1e12, 0.95, 10.0) == pytest.approx(95.0, rel=1e-9)  # rigid shear: phi E_m
+    assert tension_shear_modulus(100.0, 1.4, 0.95, 1e6) == pytest.approx(95.0, rel=1e-9)  # endless platelets
+    assert tension_shear_modulus(100.0, 1.4, 1.0, 10.0) == pytest.approx(100.0, rel=1e-14)  # all mineral
+    with pytest.raises(ValueError, match=r"mineral_fraction=1.2 is outside the allowed range \(0, 1\]"):
+        tension_shear_modulus(100.0, 1.4, 1.2, 10.0)
