@@ -13,11 +13,13 @@ These are also the ready cases too long for the test suite (``tests/cases/test_c
 Each case runs under ``mpirun -n 2 amorfem run`` from scratch; the script collects dofs, cells,
 wall time per phase (s) and CG iterations from its summary into
 ``benchmarks/results/thin_layers.json`` (rewritten after each case, so a killed run keeps what
-it measured). Usage: ``.venv/bin/python benchmarks/thin_layers.py``.
+it measured). Usage: ``.venv/bin/python benchmarks/thin_layers.py [--cases nacre_3d ...]``
+(named cases replace their records; the others are kept).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -34,11 +36,15 @@ CASES = ("nacre_2d", "nacre_3d", "nacre_3d_resolved", "enamel", "go_alumina", "e
 def main() -> int:
     from solvers.app.output import write_json_atomic
 
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
+    args = parser.parse_args()
     out_file = ROOT / "benchmarks" / "results" / "thin_layers.json"
     mpirun, amorfem = Path(sys.executable).parent / "mpirun", Path(sys.executable).parent / "amorfem"
-    records = []
+    kept = json.loads(out_file.read_text())["records"] if out_file.exists() else []
+    records = [r for r in kept if r["case"] not in args.cases]
     with tempfile.TemporaryDirectory() as scratch:
-        for name in CASES:
+        for name in args.cases:
             start = time.perf_counter()
             run = subprocess.run([str(mpirun), "-n", "2", str(amorfem), "run", str(ROOT / "cases" / f"{name}.toml"),
                                   "--out", f"{scratch}/{name}", "--quiet", "--no-picture"], capture_output=True, text=True)
