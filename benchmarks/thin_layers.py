@@ -56,6 +56,7 @@ def main() -> int:
                             "cells": summary["mesh"]["cells"], "ranks": summary["ranks"],
                             "solver": summary["case"]["inputs"].get("solver", {}).get("method", "cg-gamg"),
                             "iterations": summary["iterations"], "seconds": summary["timings"],
+                            "engineering_GPa": summary.get("engineering"),
                             "wall_seconds": time.perf_counter() - start})
             write_json_atomic(out_file, {"units": {"time": "s"}, "records": records})
             r = records[-1]
