@@ -34,6 +34,7 @@ from petsc4py import PETSc
 
 from solvers.fe.body import MeshedBody, cell_phase_tags
 from solvers.fe.connectivity import node_components
+from solvers.fe.nullspace import rigid_mode_fields
 from solvers.micromechanics.materials import Material
 
 __all__ = ["STIFF_CONTRAST", "stiffness_contrast", "stiff_phases", "rigid_body_space", "Deflation"]
@@ -144,19 +145,14 @@ def rigid_body_space(space: fem.FunctionSpace, coordinates: np.ndarray, body: Me
             for axis, length in enumerate(lengths):
                 if not wraps[b, axis]:
                     local[:, axis] = (local[:, axis] - cuts[b, axis]) % length
-        centre = comm.allreduce(local.sum(axis=0)) / max(comm.allreduce(local.shape[0]), 1)
-        local = local - centre
-        for axis in range(dim):
-            mode = np.zeros((x.shape[0], dim))
-            mode[mine, axis] = 1.0
-            columns.append(mode)
+        # dim translations, then the rotations in the planes below (rigid_mode_fields' order);
+        # a body that wraps around an axis cannot turn in a plane containing it.
         planes = [(0, 1)] if dim == 2 else [(0, 1), (1, 2), (2, 0)]
-        for i, j in planes:
-            if lengths is not None and (wraps[b, i] or wraps[b, j]):
+        for k, field in enumerate(rigid_mode_fields(local, comm)):
+            if k >= dim and lengths is not None and wraps[b, list(planes[k - dim])].any():
                 continue
             mode = np.zeros((x.shape[0], dim))
-            mode[mine, i] = -local[:, j]
-            mode[mine, j] = local[:, i]
+            mode[mine] = field
             columns.append(mode)
     dense = np.column_stack([c.ravel() for c in columns])
     sparse = scipy.sparse.csr_matrix(dense)
