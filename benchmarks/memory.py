@@ -9,6 +9,7 @@ analysis (:class:`solvers.fe.stages.Stages`: the peak is reset at each stage's s
 Usage::
 
     .venv/bin/python benchmarks/memory.py                  # h = 0.0126 (about 1e6 dofs)
+    .venv/bin/python benchmarks/memory.py --size 0.0252 --refinements 1   # the same, refined in parallel
     .venv/bin/python benchmarks/memory.py --size 0.03      # a quick check
 
 Results go to ``benchmarks/results/memory.json`` (atomic write; a configuration already there
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def worker(size: float) -> None:
+def worker(size: float, refinements: int = 0) -> None:
     """One configuration on MPI.COMM_WORLD; rank 0 prints one JSON line."""
     from mpi4py import MPI
 
@@ -44,7 +45,7 @@ def worker(size: float) -> None:
     imports = max(imports, resident_mb())
     reset_peak()
     start = time.perf_counter()
-    rve = inclusions(0.2, (1.0, 1.0, 1.0), MeshSettings(size=size), comm=comm)
+    rve = inclusions(0.2, (1.0, 1.0, 1.0), MeshSettings(size=size, uniform_refinements=refinements), comm=comm)
     mesh_seconds = comm.allreduce(time.perf_counter() - start, op=MPI.MAX)
     meshing_peak, meshed = peak_mb(), resident_mb()
     materials = {"matrix": isotropic(3.0, 0.35, 1.2), "inclusion": isotropic(70.0, 0.2, 2.5)}
@@ -53,7 +54,7 @@ def worker(size: float) -> None:
                 "after_meshing": comm.gather(meshed)}
     if comm.rank == 0:
         print(json.dumps({
-            "size": size, "ranks": comm.size, "dofs": result.dofs,
+            "size": size, "uniform_refinements": refinements, "ranks": comm.size, "dofs": result.dofs,
             "cells": rve.mesh.topology.index_map(3).size_global,
             "seconds": {"mesh": mesh_seconds, **result.timings},
             "memory_MB_per_rank": {**per_rank, **{f"{stage}_peak": peaks for stage, peaks in result.memory.items()}},
@@ -64,23 +65,27 @@ def worker(size: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=float, default=0.0126, help="element size in the unit cube")
+    parser.add_argument("--refinements", type=int, default=0,
+                        help="uniform refinements after meshing (mesh.uniform_refinements)")
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "memory.json")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.size)
+        worker(args.size, args.refinements)
         return 0
     from solvers.app.output import write_json_atomic
 
     records = json.loads(args.out.read_text())["records"] if args.out.exists() else []
     mpirun = Path(sys.executable).parent / "mpirun"
     for ranks in args.ranks:
-        if any(r["size"] == args.size and r["ranks"] == ranks for r in records):
-            print(f"h={args.size} ranks={ranks}: already measured, skipped", flush=True)
+        if any(r["size"] == args.size and r.get("uniform_refinements", 0) == args.refinements and r["ranks"] == ranks
+               for r in records):
+            print(f"h={args.size} refinements={args.refinements} ranks={ranks}: already measured, skipped", flush=True)
             continue
-        print(f"h={args.size} ranks={ranks}: running", flush=True)
-        run = subprocess.run([str(mpirun), "-n", str(ranks), sys.executable, __file__, "--worker", "--size", str(args.size)],
+        print(f"h={args.size} refinements={args.refinements} ranks={ranks}: running", flush=True)
+        run = subprocess.run([str(mpirun), "-n", str(ranks), sys.executable, __file__, "--worker", "--size", str(args.size),
+                              "--refinements", str(args.refinements)],
                              capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
         if run.returncode != 0:
             print(run.stderr, file=sys.stderr)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import gmsh
 import numpy as np
 
+from meshing.curved_nodes import CurvedNodes, curved_refinement_nodes
 from meshing.geometry import Box, PeriodicGeometry
 from meshing.gmsh_regions import generate, mesh_counts, paint_regions, set_sizes
 from meshing.shapes import Prism, Slab
@@ -53,6 +54,8 @@ class GmshRVEInfo:
         Region (gmsh entity of the top dimension) -> phase tag.
     region_shape : dict of int to int or None
         Region -> index of the geometry shape it belongs to (None: the matrix).
+    curved_nodes : CurvedNodes or None
+        With ``uniform_refinements``: where the refinement's new nodes on curved interfaces go.
     """
 
     phases: dict[str, int]
@@ -62,6 +65,7 @@ class GmshRVEInfo:
     seconds: float
     region_phase: dict[int, int]
     region_shape: dict[int, int | None]
+    curved_nodes: CurvedNodes | None = None
 
 
 def _thinnest(shape, box: Box) -> float:
@@ -288,11 +292,11 @@ def build_periodic_model(geometry: PeriodicGeometry, settings: MeshSettings, nam
 
     log.info("gmsh: meshing %dD RVE %s nm with %d phases", dim, " x ".join(f"{v:g}" for v in box.lengths), len(phases))
     generate(dim)
-    for _ in range(settings.uniform_refinements):
-        gmsh.model.mesh.refine()
     log.info("gmsh: %d periodic nodes snapped onto their exact images", _snap_periodic_nodes(dim))
+    curved = (curved_refinement_nodes(dim, settings.uniform_refinements, box.lengths)
+              if settings.uniform_refinements else None)
     num_nodes, num_cells = mesh_counts(dim)
     seconds = time.perf_counter() - start
     log.info("gmsh: %d nodes, %d cells in %.1f s", num_nodes, num_cells, seconds)
     region_phase = {t: phases[p] for p, tags in regions.items() for t in tags}
-    return GmshRVEInfo(phases, fractions, num_nodes, num_cells, seconds, region_phase, dict(painted.owner))
+    return GmshRVEInfo(phases, fractions, num_nodes, num_cells, seconds, region_phase, dict(painted.owner), curved)

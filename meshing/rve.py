@@ -20,11 +20,12 @@ import dolfinx
 
 from meshing.distribute import distribute_model
 from meshing.geometry import Box, PeriodicGeometry
-from meshing.periodic_model import GmshRVEInfo, build_periodic_model, check_resolution
+from meshing.periodic_model import GmshRVEInfo, build_periodic_model, check_resolution, face_tag
 from meshing.settings import MeshSettings
 from meshing.tensor_grid import build_tensor_model
+from meshing.uniform_refinement import refine_model
 
-__all__ = ["RVE", "build_rve", "cell_volumes", "meshed_phase_volumes", "fraction_departures"]
+__all__ = ["RVE", "build_rve", "box_face_tags", "cell_volumes", "meshed_phase_volumes", "fraction_departures"]
 
 log = logging.getLogger("amorfem.meshing")
 
@@ -117,6 +118,30 @@ def cell_volumes(mesh: dolfinx.mesh.Mesh) -> np.ndarray:
     return np.abs(np.linalg.det(edges)) / (2 if tdim == 2 else 6)
 
 
+def box_face_tags(mesh: dolfinx.mesh.Mesh, box: Box) -> dolfinx.mesh.MeshTags:
+    """Tags of the exterior facets of an RVE mesh by the box face they lie on
+    (:func:`meshing.periodic_model.face_tag`), found from their midpoints (nm).
+
+    Raises
+    ------
+    RuntimeError
+        When an exterior facet lies on no face of the box.
+    """
+    tdim = mesh.topology.dim
+    mesh.topology.create_entities(tdim - 1)
+    mesh.topology.create_connectivity(tdim - 1, tdim)
+    facets = dolfinx.mesh.exterior_facet_indices(mesh.topology)
+    midpoints = dolfinx.mesh.compute_midpoints(mesh, tdim - 1, facets)
+    tags = np.zeros(facets.size, dtype=np.int32)
+    tolerance = 1e-9 * max(box.lengths)
+    for axis, length in enumerate(box.lengths):
+        tags[np.abs(midpoints[:, axis]) < tolerance] = face_tag(axis, "min")
+        tags[np.abs(midpoints[:, axis] - length) < tolerance] = face_tag(axis, "max")
+    if np.any(tags == 0):
+        raise RuntimeError(f"{np.count_nonzero(tags == 0)} exterior facets lie on no face of the box {box.lengths} nm")
+    return dolfinx.mesh.meshtags(mesh, tdim - 1, facets, tags)
+
+
 def meshed_phase_volumes(mesh: dolfinx.mesh.Mesh, cell_tags: dolfinx.mesh.MeshTags, phases: dict[str, int]) -> dict[str, float]:
     """Global meshed volume (nm^3; nm^2 in 2D) of every phase, from its tagged owned cells."""
     volumes = cell_volumes(mesh)
@@ -177,6 +202,9 @@ def build_rve(
     model = distribute_model(lambda: builder(geometry, settings), lambda info: info.region_phase,
                              geometry.box.dim, comm, msh_path=msh_path, what="RVE mesh")
     info: GmshRVEInfo = model.info
+    if settings.uniform_refinements:
+        model = refine_model(model, settings.uniform_refinements, info.curved_nodes,
+                             lambda refined: box_face_tags(refined, geometry.box), settings.size, geometry.box.lengths)
     mesh = model.mesh
     cell_tags = model.tags_from_regions(info.region_phase)
     fractions = _meshed_fractions(mesh, cell_tags, info.phases, geometry.box)

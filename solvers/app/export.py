@@ -78,11 +78,19 @@ def read_mesh(directory: str | Path) -> tuple[ExportedMesh, dict]:
     ------
     FileNotFoundError
         When the folder has no summary or no mesh file.
+    ValueError
+        When the case refined its mesh after meshing (``mesh.uniform_refinements``): the
+        ``.msh`` is then the coarse gmsh mesh, not the mesh the fields live on.
     """
     directory = Path(directory)
     if not (directory / "summary.json").is_file():
         raise FileNotFoundError(f"'{directory}' is not an amorfem results folder: no summary.json")
     summary = read_summary(directory)
+    refinements = summary.get("case", {}).get("inputs", {}).get("mesh", {}).get("uniform_refinements", 0)
+    if refinements:
+        raise ValueError(f"'{directory}' was refined after meshing (mesh.uniform_refinements={refinements}): its "
+                         f"{summary['files']['mesh']} is the coarse gmsh mesh, not the mesh it was solved on; export a case "
+                         "meshed at its final size (uniform_refinements = 0, size divided by 2 per refinement)")
     path = directory / summary["files"]["mesh"]
     if not path.is_file():
         raise FileNotFoundError(f"the mesh file '{path}' of the results folder is missing")

@@ -6,7 +6,8 @@ Layout of ``DIR`` (units: nm, GPa, g/cm^3; stated again inside every file)::
                         bounds, volume fractions, density), dofs and unknowns, ranks, timings,
                         software versions, the code version, and the case inputs as run
                         (overrides applied) with their digest
-    rve.msh             gmsh mesh with physical names (phases, box faces); specimen.msh for specimens
+    rve.msh             gmsh mesh with physical names (phases, box faces); specimen.msh for specimens;
+                        with mesh.uniform_refinements, the coarse mesh gmsh made (refined in parallel after)
     fields/fields.vtm   VTK multiblock (ParaView, PyVista) of one compressed binary .vtu per
                         rank: cell data "phase" (tag) and the analysis's point and cell fields
                         (stiffness: "w_<IJ>" or "u_<IJ>" in nm; "strain_<IJ>", "stress_<IJ>" in

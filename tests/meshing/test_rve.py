@@ -90,6 +90,19 @@ def test_uniform_refinement_keeps_the_mesh_periodic_and_puts_new_nodes_on_the_sp
     assert abs(fine.volume_fractions["inclusion"] - exact) < 0.4 * abs(coarse.volume_fractions["inclusion"] - exact)
 
 
+def test_two_refinements_keep_the_mesh_valid_and_bring_the_circle_closer_in_2d():
+    coarse = inclusions(0.2, (10.0, 10.0), MeshSettings(size=1.6), center=(0.0, 5.0), comm=MPI.COMM_SELF)
+    errors = [abs(coarse.volume_fractions["inclusion"] - 0.2)]
+    for k in (1, 2):
+        fine = inclusions(0.2, (10.0, 10.0), MeshSettings(size=1.6, uniform_refinements=k), center=(0.0, 5.0),
+                          comm=MPI.COMM_SELF)
+        assert fine.mesh.topology.index_map(2).size_global == 4**k * coarse.mesh.topology.index_map(2).size_global
+        assert _face_points(fine, 0, 0.0) == _face_points(fine, 0, 10.0)  # the circle crosses x = 0
+        errors.append(abs(fine.volume_fractions["inclusion"] - 0.2))
+    # An inscribed polygon's area error falls 4x per halving of its edges.
+    assert errors[1] < 0.3 * errors[0] and errors[2] < 0.3 * errors[1]
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
     [

@@ -101,3 +101,17 @@ def test_xdmf_export_reads_back_with_phase_data_and_periodic_images(results, ref
 def test_an_unknown_format_is_refused(results, capsys):
     assert main(["export", str(results), "--to", "stl"]) == 2
     assert "export format 'stl' is not known; allowed: abaqus, med, xdmf" in capsys.readouterr().err
+
+
+def test_a_case_refined_after_meshing_is_refused_by_name(results, tmp_path):
+    """Its .msh is the coarse gmsh mesh, not the mesh the fields live on."""
+    import json
+    import shutil
+
+    refined = tmp_path / "refined"
+    shutil.copytree(results, refined)
+    summary = json.loads((refined / "summary.json").read_text())
+    summary["case"]["inputs"]["mesh"]["uniform_refinements"] = 1
+    (refined / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(ValueError, match=r"mesh.uniform_refinements=1.*coarse gmsh mesh"):
+        read_mesh(refined)
