@@ -9,7 +9,7 @@ analysis (:class:`solvers.fe.stages.Stages`: the peak is reset at each stage's s
 Usage::
 
     .venv/bin/python benchmarks/memory.py                  # h = 0.0126 (about 1e6 dofs)
-    .venv/bin/python benchmarks/memory.py --size 0.0252 --refinements 1   # the same, refined in parallel
+    .venv/bin/python benchmarks/memory.py --size 0.0252 --refinements 1   # about as many dofs, refined in parallel
     .venv/bin/python benchmarks/memory.py --size 0.03      # a quick check
 
 Results go to ``benchmarks/results/memory.json`` (atomic write; a configuration already there

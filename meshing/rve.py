@@ -125,7 +125,7 @@ def box_face_tags(mesh: dolfinx.mesh.Mesh, box: Box) -> dolfinx.mesh.MeshTags:
     Raises
     ------
     RuntimeError
-        When an exterior facet lies on no face of the box.
+        When an exterior facet lies on no face of the box (on every rank).
     """
     tdim = mesh.topology.dim
     mesh.topology.create_entities(tdim - 1)
@@ -137,8 +137,9 @@ def box_face_tags(mesh: dolfinx.mesh.Mesh, box: Box) -> dolfinx.mesh.MeshTags:
     for axis, length in enumerate(box.lengths):
         tags[np.abs(midpoints[:, axis]) < tolerance] = face_tag(axis, "min")
         tags[np.abs(midpoints[:, axis] - length) < tolerance] = face_tag(axis, "max")
-    if np.any(tags == 0):
-        raise RuntimeError(f"{np.count_nonzero(tags == 0)} exterior facets lie on no face of the box {box.lengths} nm")
+    stray = mesh.comm.allreduce(int(np.count_nonzero(tags == 0)))
+    if stray:
+        raise RuntimeError(f"{stray} exterior facets lie on no face of the box {box.lengths} nm")
     return dolfinx.mesh.meshtags(mesh, tdim - 1, facets, tags)
 
 

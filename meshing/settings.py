@@ -90,7 +90,7 @@ class MeshSettings:
         2 ranks, 2.0e6 tetrahedra: 9.7 s from the start of gmsh to the refined mesh, against
         32 s when gmsh refined and DOLFINx distributed the fine mesh. The sizes, and the
         thin-feature checks, apply before refinement; the ``.msh`` file written for a case is
-        the coarse gmsh mesh.
+        the coarse gmsh mesh. In 3D, geometries with curved interfaces allow one refinement.
     """
 
     size: float

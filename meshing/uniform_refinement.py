@@ -44,11 +44,12 @@ def _child_values(values: np.ndarray, fine: dolfinx.mesh.Mesh, parent_cell: np.n
     return vector.array.copy()
 
 
-def _snap(mesh: dolfinx.mesh.Mesh, straight: np.ndarray, exact: np.ndarray, tolerance: float) -> int:
+def _snap(mesh: dolfinx.mesh.Mesh, straight: np.ndarray, exact: np.ndarray, tolerance: float) -> tuple[int, int]:
     """Move the nodes of ``mesh`` that sit at a ``straight`` position (nm) to the matching
-    ``exact`` one; returns the number of owned cells this turns inside out."""
+    ``exact`` one; returns the number of owned nodes moved and of owned cells this turns inside
+    out."""
     if not len(straight):
-        return 0
+        return 0, 0
     x = mesh.geometry.x
     distance, nearest = cKDTree(straight).query(x, distance_upper_bound=tolerance)
     moved = np.isfinite(distance)
@@ -58,7 +59,8 @@ def _snap(mesh: dolfinx.mesh.Mesh, straight: np.ndarray, exact: np.ndarray, tole
     touched = vertices[moved[vertices].any(axis=1)]
     before = _orientations(x, touched, tdim)
     x[moved] = exact[nearest[moved]]
-    return int(np.count_nonzero(_orientations(x, touched, tdim) != before))
+    owned_nodes = mesh.geometry.index_map().size_local
+    return int(np.count_nonzero(moved[:owned_nodes])), int(np.count_nonzero(_orientations(x, touched, tdim) != before))
 
 
 def _orientations(x: np.ndarray, cells: np.ndarray, tdim: int) -> np.ndarray:
@@ -113,7 +115,8 @@ def refine_model(model: DistributedModel, refinements: int, curved: CurvedNodes,
         their level.
     box_lengths : tuple of float
         Edges of the periodic cell (nm): equal edge lengths are broken by a perturbation
-        periodic in it (:func:`_break_length_ties`), so that every rank count refines alike.
+        periodic in it (:func:`_break_length_ties`), so that every rank count refines alike (generically: lengths equal to
+        within the perturbation could still part by vertex number).
 
     Returns
     -------
@@ -124,6 +127,9 @@ def refine_model(model: DistributedModel, refinements: int, curved: CurvedNodes,
     ValueError
         When moving the new nodes onto a curved interface turns a cell inside out (a coarse
         mesh for its curvature), on every rank.
+    RuntimeError
+        When the new nodes on curved interfaces are not exactly the points of ``curved``, on
+        every rank.
     """
     mesh = model.mesh
     tdim = mesh.topology.dim
@@ -137,13 +143,18 @@ def refine_model(model: DistributedModel, refinements: int, curved: CurvedNodes,
         fine, parent_cell, _ = dolfinx.mesh.refine(mesh, option=dolfinx.mesh.RefinementOption.parent_cell)
         region = _child_values(region, fine, parent_cell)
         mesh = fine
-        inverted = mesh.comm.allreduce(_snap(mesh, curved.straight[level], curved.exact[level], 1e-6 * size / 2**level))
+        tolerance = max(1e-6 * size / 2**level, 100 * TIE_BREAK * (level + 1) * max(box_lengths))
+        moved, inverted = mesh.comm.allreduce(
+            np.array(_snap(mesh, curved.straight[level], curved.exact[level], tolerance)))
+        if moved != len(curved.straight[level]):
+            raise RuntimeError(f"uniform refinement {level + 1}: {moved} nodes found for the "
+                               f"{len(curved.straight[level])} new points on curved interfaces")
         if inverted:
             raise ValueError(
                 f"mesh uniform_refinements={refinements}: {inverted} cells of refinement {level + 1} turn inside "
                 f"out when their new nodes go onto the curved interfaces: the mesh size {size:g} nm is too coarse "
                 "for the curvature; mesh finer (size or curvature_elements) or refine fewer times")
-    if np.any(region < 0):
+    if mesh.comm.allreduce(int(np.count_nonzero(region < 0))):
         raise RuntimeError("uniform refinement: a refined cell has no region (its parent had none)")
     regions = dolfinx.mesh.meshtags(mesh, tdim, np.arange(region.size, dtype=np.int32), region)
     return DistributedModel(mesh=mesh, regions=regions, facet_tags=boundary_tags(mesh), info=model.info)

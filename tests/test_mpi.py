@@ -13,7 +13,7 @@ import pytest
 from mpi4py import MPI
 
 import meshing.fenicsx  # noqa: F401
-from dolfinx import fem, mesh
+from dolfinx import fem, la, mesh
 
 from meshing import Box, MeshSettings, inclusions, laminate, particles_geometry, polycrystal_geometry
 from meshing.rve import build_rve
@@ -114,17 +114,25 @@ def test_mesh_is_distributed_and_fractions_agree_with_serial():
 
 
 def test_a_mesh_refined_in_parallel_gives_the_serial_fractions_and_stiffness(soft_matrix, stiff_inclusion):
-    """Each rank splits its own cells; the sphere crosses three faces, so new nodes go onto
-    curves in the periodic faces too, and the folded space must still find every image."""
+    """Each rank splits its own cells; the sphere crosses the faces x = 0 and z = 10, so new
+    nodes go onto curves in the periodic faces too, and the folded space must still find every
+    image. Ghost cells carry their owner's phase."""
     materials = {"matrix": soft_matrix, "inclusion": stiff_inclusion}
 
     def refined(comm):
         rve = inclusions(0.2, (10.0, 10.0, 10.0), MeshSettings(size=2.0, uniform_refinements=1), center=(3.0, 4.0, 9.5),
                          comm=comm)
-        return rve.volume_fractions, effective_stiffness(rve, materials, solver=SOLVER).C
+        return rve, rve.volume_fractions, effective_stiffness(rve, materials, solver=SOLVER).C
 
-    fractions, C = refined(COMM)
-    serial_fractions, serial_C = _serial_on_rank0(refined)
+    rve, fractions, C = refined(COMM)
+    imap = rve.mesh.topology.index_map(3)
+    phase = la.vector(imap, dtype=np.int32)
+    phase.array[rve.cell_tags.indices] = rve.cell_tags.values
+    local = phase.array.copy()
+    phase.array[imap.size_local:] = -1
+    phase.scatter_forward()
+    assert np.array_equal(phase.array, local)
+    serial_fractions, serial_C = _serial_on_rank0(lambda comm: refined(comm)[1:])
     for phase, value in serial_fractions.items():
         assert fractions[phase] == pytest.approx(value, rel=1e-12)
     assert np.abs(C - serial_C).max() / np.abs(serial_C).max() < 1e-9

@@ -87,7 +87,7 @@ def read_mesh(directory: str | Path) -> tuple[ExportedMesh, dict]:
         raise FileNotFoundError(f"'{directory}' is not an amorfem results folder: no summary.json")
     summary = read_summary(directory)
     refinements = summary.get("case", {}).get("inputs", {}).get("mesh", {}).get("uniform_refinements", 0)
-    if refinements:
+    if refinements and summary.get("geometry", {}).get("body", "rve") == "rve":
         raise ValueError(f"'{directory}' was refined after meshing (mesh.uniform_refinements={refinements}): its "
                          f"{summary['files']['mesh']} is the coarse gmsh mesh, not the mesh it was solved on; export a case "
                          "meshed at its final size (uniform_refinements = 0, size divided by 2 per refinement)")

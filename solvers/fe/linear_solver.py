@@ -179,9 +179,9 @@ class SolverOptions:
                 "pc_gamg_agg_nsmooths": 1,
                 # Keep every graph edge: with a threshold of 0.01 the coarse levels of the P1
                 # sphere fill up (2.7e5 dofs: 1,300 nonzeros per row on the third level) and at
-                # 1e6 dofs GAMG's set-up took 27 s against 11.7 s with 0 (2 ranks, rtol 1e-3,
-                # total 56 s -> 38 s; 2.7e5 dofs: 10.9 s -> 8.8 s). The P1 level under P2 keeps
-                # 0.01 (two_level below).
+                # 1e6 dofs GAMG's set-up took 27.0 s against 11.7-15.9 s with 0 (2 ranks, rtol
+                # 1e-3, the same day; benchmarks/results/sphere_1e6.json). The P1 level under P2
+                # keeps 0.01 (two_level below).
                 "pc_gamg_threshold": 0.0,
                 "mg_levels_ksp_type": "chebyshev",
                 "mg_levels_pc_type": "jacobi",
@@ -212,7 +212,7 @@ class SolverOptions:
                 smoother = {"mg_levels_ksp_type": options["mg_levels_ksp_type"],
                             "mg_levels_pc_type": "sor" if options["mg_levels_pc_type"] == "sor" else "jacobi"}
                 # P2 sphere, 1e6 dofs, 2 ranks, rtol 1e-3: a threshold of 0.01 on the P1 level
-                # took 6 iterations and 27.1 s, 0 took 7-8 and 29.7 s.
+                # took 6 iterations per load case, 0 took 7-8 (one run each; 27.1 s against 29.7 s).
                 options["pc_gamg_threshold"] = 0.01
                 options = {**krylov, **smoother, "pc_type": "mg", "pc_mg_levels": 2, "pc_mg_type": "multiplicative",
                            "mg_levels_ksp_max_it": 2, "mg_coarse_ksp_type": "preonly",

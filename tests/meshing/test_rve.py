@@ -113,3 +113,10 @@ def test_two_refinements_keep_the_mesh_valid_and_bring_the_circle_closer_in_2d()
 def test_bad_refinement_settings_are_refused(settings, message):
     with pytest.raises(ValueError, match=message):
         MeshSettings(**settings)
+
+
+def test_two_refinements_of_a_curved_3d_interface_are_refused_by_name():
+    """DOLFINx splits tetrahedron faces at their longest edge: past one refinement the new nodes
+    on the sphere would not be the ones projected."""
+    with pytest.raises(RuntimeError, match=r"uniform_refinements=2 is not available for 3D geometries with curved"):
+        inclusions(0.2, (10.0, 10.0, 10.0), MeshSettings(size=1.5, uniform_refinements=2), comm=MPI.COMM_SELF)
