@@ -22,6 +22,7 @@ from meshing.distribute import distribute_model
 from meshing.geometry import Box, PeriodicGeometry
 from meshing.periodic_model import GmshRVEInfo, build_periodic_model, check_resolution, face_tag
 from meshing.settings import MeshSettings
+from meshing.shapes import Ball, Cylinder
 from meshing.tensor_grid import build_tensor_model
 from meshing.uniform_refinement import refine_model
 
@@ -198,6 +199,10 @@ def build_rve(
     RVE
     """
     check_resolution(geometry, settings)
+    if geometry.box.dim == 3 and settings.uniform_refinements > 1 and any(
+            isinstance(shape, (Ball, Cylinder)) for shape in geometry.shapes):
+        raise ValueError(f"mesh uniform_refinements={settings.uniform_refinements} is not available for 3D geometries "
+                         "with curved interfaces (allowed: 0 or 1); halve the mesh size instead of refining twice")
     start = MPI.Wtime()
     builder = build_tensor_model if settings.mesher == "tensor" else build_periodic_model
     model = distribute_model(lambda: builder(geometry, settings), lambda info: info.region_phase,

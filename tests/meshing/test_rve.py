@@ -118,5 +118,5 @@ def test_bad_refinement_settings_are_refused(settings, message):
 def test_two_refinements_of_a_curved_3d_interface_are_refused_by_name():
     """DOLFINx splits tetrahedron faces at their longest edge: past one refinement the new nodes
     on the sphere would not be the ones projected."""
-    with pytest.raises(RuntimeError, match=r"uniform_refinements=2 is not available for 3D geometries with curved"):
+    with pytest.raises(ValueError, match=r"uniform_refinements=2 is not available for 3D geometries with curved"):
         inclusions(0.2, (10.0, 10.0, 10.0), MeshSettings(size=1.5, uniform_refinements=2), comm=MPI.COMM_SELF)
