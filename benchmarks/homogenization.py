@@ -45,7 +45,7 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
 
     from meshing import MeshSettings, inclusions
     from solvers.analyses.stiffness import effective_stiffness
-    from solvers.fe.stages import peak_mb
+    from solvers.fe.stages import process_peak_mb
     from solvers.fe.linear_solver import SolverOptions
     from solvers.micromechanics.materials import isotropic
 
@@ -58,16 +58,13 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
                                                           threads=threads),
                      comm=comm)
     mesh_seconds = time.perf_counter() - start
-    # The analysis resets the peak at each of its stages (solvers.fe.stages), and getrusage's
-    # ru_maxrss follows that reset: the run's peak is that of meshing or of the worst stage.
-    meshing_peak = peak_mb()
     materials = {"matrix": isotropic(3.0, 0.35, 1.2), "inclusion": isotropic(70.0, 0.2, 2.5)}
     comm.barrier()
     start = time.perf_counter()
     result = effective_stiffness(rve, materials, degree=degree, solver=SolverOptions(method=method, rtol=rtol, petsc_options=options))
     seconds = comm.allreduce(time.perf_counter() - start, op=MPI.MAX)
-    own = max([meshing_peak, peak_mb(), *(peaks[comm.rank] for peaks in result.memory.values())])
-    peak = comm.allgather(own)
+    # Not getrusage's ru_maxrss: the analysis's per-stage peak resets lower it.
+    peak = comm.allgather(process_peak_mb())
     if comm.rank == 0:
         C = result.C
         print(json.dumps({

@@ -87,7 +87,9 @@ def curved_refinement_nodes(dim: int, refinements: int, box_lengths: tuple[float
     dim : int
         Dimension of the model (2 or 3).
     refinements : int
-        Number of uniform refinements (>= 1).
+        Number of uniform refinements (>= 1). The replay splits triangles into four similar
+        ones, as DOLFINx does in 2D; in 3D it splits them otherwise past the first refinement,
+        and :func:`meshing.rve.build_rve` allows only one there.
     box_lengths : tuple of float
         Edges of the periodic cell (nm), to keep periodic images matched.
 
@@ -97,11 +99,6 @@ def curved_refinement_nodes(dim: int, refinements: int, box_lengths: tuple[float
     """
     tolerance = _SAME_POINT * max(box_lengths)
     entities = _curved_entities(dim)
-    if dim == 3 and refinements > 1 and entities:
-        # DOLFINx splits a tetrahedron's faces at their longest edge, not into four similar
-        # triangles as this replay does: past one refinement the two disagree.
-        raise ValueError(f"mesh uniform_refinements={refinements} is not available for 3D geometries with curved "
-                         "interfaces (allowed: 0 or 1); halve the mesh size instead of refining twice")
     straight_levels, exact_levels = [], []
     for _ in range(refinements):
         midpoints = [0.5 * (s[:, [i for i, _ in _edges(d)]] + s[:, [j for _, j in _edges(d)]]) for d, _, s in entities]

@@ -3,8 +3,8 @@
 Meshing at twice the element size and splitting every simplex into 2^dim children costs far less
 than meshing at the final size: gmsh meshes 1/8 of the cells (in 3D) on rank 0, DOLFINx
 distributes 1/8 of them, and every rank refines its own part (Plaza refinement). Measured on the
-sphere RVE, 2 ranks, 2.0e6 tetrahedra: 3.2 s (gmsh + distribution of 2.5e5 cells) + 3.8 s
-(refinement), against 32 s when gmsh refined and DOLFINx distributed the 2e6 cells. New nodes on
+sphere RVE, 2 ranks, 2.0e6 tetrahedra (one profiled run): 3.2 s (gmsh + distribution of 2.5e5
+cells) + 3.8 s (refinement), against 32 s when gmsh refined and DOLFINx distributed the 2e6 cells. New nodes on
 curved interfaces go where :mod:`meshing.curved_nodes` projected them. Units: nm.
 """
 

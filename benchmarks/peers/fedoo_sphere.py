@@ -138,6 +138,7 @@ def amorfem_worker(msh: Path, degree: int, solver: str) -> dict:
     from meshing.rve import RVE, meshed_phase_volumes
     from solvers.analyses.stiffness import effective_stiffness
     from solvers.fe.linear_solver import SolverOptions
+    from solvers.fe.stages import process_peak_mb
     from solvers.micromechanics.materials import isotropic
 
     comm = MPI.COMM_WORLD
@@ -158,7 +159,6 @@ def amorfem_worker(msh: Path, degree: int, solver: str) -> dict:
               geometric_volume_fractions={"matrix": 1 - VOLUME_FRACTION, "inclusion": VOLUME_FRACTION})
     read = time.perf_counter() - start
 
-    before = _peak_mb()
     start = time.perf_counter()
     result = effective_stiffness(rve, materials, bc="periodic", degree=degree, solver=options)
     seconds = time.perf_counter() - start
@@ -166,8 +166,8 @@ def amorfem_worker(msh: Path, degree: int, solver: str) -> dict:
             "unknowns": result.unknowns,
             "seconds": {"read": read, "warm_up": warm_up, "homogenization": seconds, **result.timings},
             "iterations": list(result.iterations),
-            # The analysis resets the peak per stage (solvers.fe.stages), which lowers getrusage's too.
-            "peak_memory_MB": max([before, _peak_mb(), *(peaks[0] for peaks in result.memory.values())]),
+            # Not getrusage's ru_maxrss: the analysis's per-stage peak resets lower it.
+            "peak_memory_MB": process_peak_mb(),
             "C": result.C.tolist()}
 
 

@@ -17,10 +17,12 @@ from mpi4py import MPI
 
 from meshing.distribute import trim_heap  # re-exported: the meshing layer frees rank 0's heap too
 
-__all__ = ["Stages", "resident_mb", "peak_mb", "reset_peak", "trim_heap"]
+__all__ = ["Stages", "resident_mb", "peak_mb", "process_peak_mb", "reset_peak", "trim_heap"]
 
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
+#: The highest peak (MB) a reset has discarded: the reset lowers ``ru_maxrss`` too.
+_discarded_peak = 0.0
 
 
 def _status_mb(field: str) -> float | None:
@@ -45,8 +47,16 @@ def peak_mb() -> float:
     return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def process_peak_mb() -> float:
+    """The peak resident set (MB) since the process started, whatever :func:`reset_peak` did."""
+    return max(_discarded_peak, peak_mb())
+
+
 def reset_peak() -> bool:
-    """Reset the peak resident set to the current one; False where the OS does not allow it."""
+    """Reset the peak resident set to the current one; False where the OS does not allow it.
+    The peak it discards is kept for :func:`process_peak_mb`."""
+    global _discarded_peak
+    _discarded_peak = max(_discarded_peak, peak_mb())
     try:
         _CLEAR_REFS.write_text("5")
         return True
