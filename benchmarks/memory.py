@@ -12,8 +12,9 @@ Usage::
     .venv/bin/python benchmarks/memory.py --size 0.0252 --refinements 1   # about as many dofs, refined in parallel
     .venv/bin/python benchmarks/memory.py --size 0.03      # a quick check
 
-Results go to ``benchmarks/results/memory.json`` (atomic write; a configuration already there
-is skipped, so a killed run resumes). Units: MB (2^20 bytes), s.
+Results go to ``benchmarks/results/memory.json`` (atomic write; a configuration already there,
+the same size, refinements, ranks and GAMG aggregation (``gamg``: smoothed or plain, from the
+default solver), is skipped, so a killed run resumes). Units: MB (2^20 bytes), s.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def worker(size: float, refinements: int = 0) -> None:
     imports = resident_mb()
     from meshing import MeshSettings, inclusions
     from solvers.analyses.stiffness import effective_stiffness
+    from solvers.fe.linear_solver import SolverOptions
     from solvers.micromechanics.materials import isotropic
 
     imports = max(imports, resident_mb())
@@ -59,7 +61,14 @@ def worker(size: float, refinements: int = 0) -> None:
             "seconds": {"mesh": mesh_seconds, **result.timings},
             "memory_MB_per_rank": {**per_rank, **{f"{stage}_peak": peaks for stage, peaks in result.memory.items()}},
             "C11": float(result.C[0, 0]), "C44": float(result.C[3, 3]),
+            "gamg": _gamg(SolverOptions()), "date": time.strftime("%Y-%m-%d"),
         }), flush=True)
+
+
+def _gamg(options) -> dict:
+    """The multigrid choices a record was measured with (older records: smoothed aggregation)."""
+    petsc = options.petsc()
+    return {"agg_nsmooths": petsc["pc_gamg_agg_nsmooths"], "threshold": petsc["pc_gamg_threshold"]}
 
 
 def main() -> int:
@@ -76,11 +85,14 @@ def main() -> int:
         return 0
     from solvers.app.output import write_json_atomic
 
+    from solvers.fe.linear_solver import SolverOptions
+
     records = json.loads(args.out.read_text())["records"] if args.out.exists() else []
+    gamg = _gamg(SolverOptions())
     mpirun = Path(sys.executable).parent / "mpirun"
     for ranks in args.ranks:
         if any(r["size"] == args.size and r.get("uniform_refinements", 0) == args.refinements and r["ranks"] == ranks
-               for r in records):
+               and r.get("gamg", {"agg_nsmooths": 1}).get("agg_nsmooths") == gamg["agg_nsmooths"] for r in records):
             print(f"h={args.size} refinements={args.refinements} ranks={ranks}: already measured, skipped", flush=True)
             continue
         print(f"h={args.size} refinements={args.refinements} ranks={ranks}: running", flush=True)

@@ -140,7 +140,11 @@ def refine_model(model: DistributedModel, refinements: int, curved: CurvedNodes,
         mesh.topology.create_entities(1)
         _break_length_ties(mesh.geometry.x, box_lengths)
         # Not dolfinx.mesh.transfer_meshtag: on 2 ranks it corrupted the heap here (dolfinx 0.11).
-        fine, parent_cell, _ = dolfinx.mesh.refine(mesh, option=dolfinx.mesh.RefinementOption.parent_cell)
+        # No partitioner: children stay on their parent's rank and, like the unghosted coarse
+        # mesh, the refined mesh has no ghost cells (the default rebuilds a ghost layer: 3.0 s
+        # against 1.7 s for 2e6 tetrahedra on 2 ranks).
+        fine, parent_cell, _ = dolfinx.mesh.refine(mesh, partitioner=None,
+                                                   option=dolfinx.mesh.RefinementOption.parent_cell)
         region = _child_values(region, fine, parent_cell)
         mesh = fine
         tolerance = max(1e-6 * size / 2**level, 100 * TIE_BREAK * (level + 1) * max(box_lengths))

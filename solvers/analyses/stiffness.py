@@ -41,17 +41,18 @@ from solvers.fe.elasticity import ElasticStiffness, cell_stiffness
 from solvers.fe.fields import CellIntegrals, LocalFields, cell_field_arrays, phase_stress_averages
 from solvers.fe.kinematics import voigt_strain
 from solvers.fe.linear_solver import LinearSolver, SolverOptions
+from solvers.fe.load_cases import energy_matrix, nodal_affine_norms, residual_bound, solve_load_cases
 from solvers.fe.deflation import rigid_body_space, stiffness_contrast
 from solvers.fe.p_multigrid import first_order_level
 from solvers.fe.stages import Stages
 from solvers.micromechanics.bounds import hashin_shtrikman_bulk, hashin_shtrikman_shear, reuss_average, voigt_average
 from solvers.micromechanics.engineering import engineering_constants
+from solvers.micromechanics.hill_lemma import HillLemmaError, check_hill_lemma
 from solvers.micromechanics.materials import Material, checked_stiffness
 from solvers.micromechanics.voigt import (
     PLANE_STRAIN_INDICES,
     generalized_plane_strain_labels,
     plane_strain,
-    unit_strain_tensor,
     voigt_index,
     voigt_labels,
 )
@@ -70,14 +71,6 @@ __all__ = [
 log = logging.getLogger("amorfem.solvers")
 
 MAX_DEGREE = 3
-
-#: Entrywise roundoff allowed in Hill's lemma beyond the residual bound, relative to max |C|.
-HILL_ROUNDOFF = 1e-9
-
-
-class HillLemmaError(RuntimeError):
-    """The phase-averaged stresses do not add up to the effective stiffness."""
-
 
 @dataclass(frozen=True)
 class StiffnessSettings:
@@ -258,123 +251,6 @@ def reference_bounds(
     return voigt, reuss, hs
 
 
-def check_hill_lemma(C: np.ndarray, average_stress: np.ndarray, loads: np.ndarray, bound: np.ndarray) -> dict[str, float]:
-    """Check that the average stresses of the load cases add up to the effective stiffness.
-
-    For strain-driven loads ``E_I . <sigma_J>`` must equal ``C_IJ``, for stress-driven loads
-    ``<sigma_J>`` must equal the applied stress, up to ``bound`` (what the solver residual allows,
-    by Cauchy-Schwarz) plus roundoff.
-
-    Parameters
-    ----------
-    C : numpy.ndarray, shape (n, n)
-        What the average stresses must reproduce (GPa): the stiffness, or the applied stresses.
-    average_stress : numpy.ndarray, shape (n, 6)
-        Phase-weighted average Voigt stress of each load case (GPa).
-    loads : numpy.ndarray, shape (n, 6)
-        The unit macroscopic strains (or stress directions) as Voigt 6-vectors.
-    bound : numpy.ndarray, shape (n, n)
-        Residual bound on each entry (GPa).
-
-    Returns
-    -------
-    dict
-        ``{"max_defect": ..., "bound": ...}`` (GPa).
-
-    Raises
-    ------
-    HillLemmaError
-        When an entry departs by more than its bound.
-    """
-    reproduced = loads @ average_stress.T          # [I, J] = E_I . <sigma_J>
-    defect = np.abs(reproduced - C)
-    allowed = 2.0 * bound + HILL_ROUNDOFF * np.abs(C).max()
-    if np.any(defect > allowed):
-        i, j = np.unravel_index(np.argmax(defect - allowed), defect.shape)
-        raise HillLemmaError(
-            f"Hill's lemma fails: the phase-averaged stress of load case {j + 1} gives {reproduced[i, j]:.8g} GPa "
-            f"for entry ({i + 1}, {j + 1}) where the energy gives {C[i, j]:.8g} GPa (defect {defect[i, j]:.3g} GPa, "
-            f"allowed {allowed[i, j]:.3g} GPa by the solver residual): the stress integrals are not exact"
-        )
-    return {"max_defect": float(defect.max()), "bound": float(allowed.max())}
-
-
-def _assembled(form: fem.Form, dirichlet) -> PETSc.Vec:
-    b = dolfinx.fem.petsc.assemble_vector(form)
-    b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-    dolfinx.fem.petsc.set_bc(b, dirichlet)
-    return b
-
-
-@dataclass
-class _Solved:
-    """Unknowns, loads and residual-bound ingredients of every load case."""
-
-    unknowns: list[PETSc.Vec]
-    loads: list[PETSc.Vec]
-    actions: list[PETSc.Vec]
-    iterations: list[int]
-
-
-def _solve_load_cases(problem: CellProblem, A: PETSc.Mat, linear: LinearSolver, load: fem.Form,
-                      value: fem.Constant, directions: np.ndarray, labels: tuple[str, ...]) -> _Solved:
-    """Solve ``A x = -f(E_J)`` (strain-driven) or ``A x = f(Sigma_J)`` (stress-driven) for every load case."""
-    sign = -1.0 if problem.strain_driven else 1.0
-    solved = _Solved([], [], [], [])
-    for direction, label in zip(directions, labels, strict=True):
-        value.value[:] = direction
-        f = _assembled(load, problem.dirichlet)
-        b = f.copy()
-        b.scale(sign)
-        x = dolfinx.fem.petsc.create_vector(problem.space)
-        solved.iterations.append(linear.solve(b, x, label=f"{problem.bc} {label}"))
-        if problem.dirichlet:
-            dolfinx.fem.petsc.set_bc(x, problem.dirichlet)  # exactly zero on the boundary
-        x.ghostUpdate(addv=PETSc.InsertMode.INSERT, mode=PETSc.ScatterMode.FORWARD)
-        Ax = A.createVecLeft()
-        A.mult(x, Ax)
-        solved.unknowns.append(x)
-        solved.loads.append(f)
-        solved.actions.append(Ax)
-        b.destroy()
-        log.info("load case %s: %d iterations", label, solved.iterations[-1])
-    return solved
-
-
-def _energy(solved: _Solved, loads_6: np.ndarray, C_integral: np.ndarray, volume: float, strain_driven: bool) -> np.ndarray:
-    """The energy matrix (not yet symmetrized): ``C_IJ`` for strain-driven loads, ``S_IJ`` for stress-driven ones."""
-    n = len(solved.unknowns)
-    x, f, Ax = solved.unknowns, solved.loads, solved.actions
-    work = np.array([[x[I].dot(f[J]) for J in range(n)] for I in range(n)])
-    stored = np.array([[x[I].dot(Ax[J]) for J in range(n)] for I in range(n)])
-    if strain_driven:
-        return (loads_6 @ C_integral @ loads_6.T + work + work.T + stored) / volume
-    return (work + work.T - stored) / volume
-
-
-def _residual_bound(solved: _Solved, partners: list[float], volume: float, strain_driven: bool) -> np.ndarray:
-    """``|x_I| |r_J| / V`` (strain-driven) or ``|E_I.x| |r_J| / V`` (stress-driven), the Hill defect allowance."""
-    sign = 1.0 if strain_driven else -1.0
-    norms = []
-    for f, Ax in zip(solved.loads, solved.actions, strict=True):
-        r = Ax.copy()
-        r.axpy(sign, f)
-        norms.append(r.norm())
-        r.destroy()
-    return np.outer(partners, norms) / volume
-
-
-def _nodal_affine_norms(V: fem.FunctionSpace, labels: tuple[str, ...], dim: int) -> list[float]:
-    """Norms of the nodal vectors of the affine fields ``E_I . x`` (SUBC's Hill bound), without interpolation."""
-    num_owned = V.dofmap.index_map.size_local
-    x = V.tabulate_dof_coordinates()[:num_owned, :dim]
-    norms = []
-    for component in range(len(labels)):
-        E = unit_strain_tensor(component, dim)
-        norms.append(float(np.sqrt(V.mesh.comm.allreduce(float(((x @ E.T) ** 2).sum())))))
-    return norms
-
-
 def effective_stiffness(
     rve,
     materials: Mapping[str, Material],
@@ -458,7 +334,7 @@ def effective_stiffness(
     stages.stop("setup")
 
     stages.start()
-    solved = _solve_load_cases(problem, A, linear, load, value, directions, solved_labels)
+    solved = solve_load_cases(problem, A, linear, load, value, directions, solved_labels)
     stages.stop("solve")
     linear.destroy()
     for level in (coarse, deflation):
@@ -466,7 +342,7 @@ def effective_stiffness(
             level.destroy()
 
     stages.start()
-    energy = _energy(solved, directions, elastic.volume_integral(), rve.volume, strain_driven)
+    energy = energy_matrix(solved, directions, elastic.volume_integral(), rve.volume, strain_driven)
     if strain_driven:
         C_all = checked_stiffness(energy, f"the effective stiffness of the {bc} RVE")
     else:
@@ -483,7 +359,7 @@ def effective_stiffness(
     strain = value + voigt_strain(current) if strain_driven else voigt_strain(current)
     strain_form = fem.form(ufl.dot(strain, cells.test) * ufl.dx(domain=mesh))
     stress_form = fem.form(elastic.integral(lambda Cp: ufl.dot(ufl.dot(Cp, strain), cells.test)))
-    volumes = owned_cell_volumes(mesh)
+    volumes = owned_cell_volumes(mesh) if local_fields else None
     average_stress, arrays, averages = [], {}, {}
     for k, (direction, label) in enumerate(zip(directions, solved_labels, strict=True)):
         if strain_driven:
@@ -499,11 +375,11 @@ def effective_stiffness(
     if strain_driven:
         partners = [x.norm() for x in solved.unknowns]
         hill = check_hill_lemma(C_all, average_stress, directions,
-                                _residual_bound(solved, partners, rve.volume, strain_driven))
+                                residual_bound(solved, partners, rve.volume, strain_driven))
     else:
-        partners = _nodal_affine_norms(V, solved_labels, dim)
+        partners = nodal_affine_norms(V, solved_labels, dim)
         hill = check_hill_lemma(directions @ directions.T, average_stress, directions,
-                                _residual_bound(solved, partners, rve.volume, strain_driven))
+                                residual_bound(solved, partners, rve.volume, strain_driven))
     stages.stop("moduli")
 
     fields = []
@@ -512,9 +388,7 @@ def effective_stiffness(
             continue
         current.x.petsc_vec.array[:] = x.array
         fields.append(problem.to_parent(current, fem.Function(V, name=f"{'w' if strain_driven else 'u'}_{label}")))
-    for vectors in (solved.unknowns, solved.loads, solved.actions):
-        for vec in vectors:
-            vec.destroy()
+    solved.destroy()
     A.destroy()
     problem.destroy()
     # petsc4py defers freeing parallel objects that Python dropped (vectors behind Functions,

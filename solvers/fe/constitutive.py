@@ -21,7 +21,7 @@ import numpy as np
 
 from solvers.micromechanics.materials import Material
 
-__all__ = ["LawUpdate", "ConstitutiveLaw", "MaterialLaw", "LinearElastic", "elastic_laws"]
+__all__ = ["LawUpdate", "ConstitutiveLaw", "MaterialLaw", "LinearElastic", "elastic_laws", "has_symmetric_tangent"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,3 +135,10 @@ class LinearElastic(MaterialLaw):
 def elastic_laws(materials: Mapping[str, Material]) -> dict[str, LinearElastic]:
     """A linear elastic law for every phase's material."""
     return {phase: LinearElastic(material) for phase, material in materials.items()}
+
+
+def has_symmetric_tangent(law: ConstitutiveLaw) -> bool:
+    """True when the law's consistent tangent is symmetric (elastic, J2, associated Drucker-Prager;
+    a Drucker-Prager flow with dilatancy other than 1 is non-associated)."""
+    data = getattr(getattr(law, "material", None), "plasticity", None)
+    return data is None or getattr(data, "dilatancy", 1.0) == 1.0

@@ -79,8 +79,9 @@ class SolverOptions:
     Parameters
     ----------
     method : {"cg-gamg", "mumps"}
-        Conjugate gradients with smoothed-aggregation AMG (near-null space attached), or a
-        direct MUMPS factorisation (best for small or very ill-conditioned problems).
+        Conjugate gradients with aggregation AMG (near-null space attached: plain aggregation,
+        smoothed for the layered preconditioner and the P1 level under P2), or a direct MUMPS
+        factorisation (best for small or very ill-conditioned problems).
     rtol : float
         Relative residual tolerance of CG, in (0, 1). Effective moduli come from an energy
         form whose error is quadratic in the solver error: measured on the sphere RVE (P1
@@ -176,7 +177,14 @@ class SolverOptions:
                 "ksp_max_it": self.max_iterations,
                 "pc_type": "gamg",
                 "pc_gamg_type": "agg",
-                "pc_gamg_agg_nsmooths": 1,
+                # Plain (unsmoothed) aggregation: P1 sphere, 1.08e6 dofs, 2 ranks, rtol 1e-3
+                # (2026-12-07): set-up 4.0 s against 14.3 s smoothed, peak memory 1,125 / 1,149 MB
+                # per rank against 2,070 / 2,100 (the smoothed prolongator's Galerkin products),
+                # solves 28.1 s against 18.3 s (21-27 iterations per load case against 10-12), C44
+                # as accurate (2.5e-6 against 1.7e-6 of the rtol 1e-8 value); at 2.7e5 dofs 7.2 s
+                # against 6.8 s. The P1 level under P2 and the layered preconditioner keep the
+                # smoothed one (measured with it).
+                "pc_gamg_agg_nsmooths": 0,
                 # Keep every graph edge: with a threshold of 0.01 the coarse levels of the P1
                 # sphere fill up (2.7e5 dofs: 1,300 nonzeros per row on the third level) and at
                 # 1e6 dofs GAMG's set-up took 27.0 s against 11.7-15.9 s with 0 (2 ranks, rtol
@@ -194,7 +202,8 @@ class SolverOptions:
             if layered and symmetric:
                 # The layered table (benchmarks/results/layered_preconditioners.json) was measured
                 # with a threshold of 0.01.
-                options.update(pc_gamg_threshold=0.01, mg_levels_pc_type="asm", mg_levels_pc_asm_type="basic",
+                options.update(pc_gamg_agg_nsmooths=1, pc_gamg_threshold=0.01, mg_levels_pc_type="asm",
+                               mg_levels_pc_asm_type="basic",
                                mg_levels_sub_pc_type="icc",
                                mg_levels_sub_pc_factor_shift_type="positive_definite",
                                mg_levels_ksp_chebyshev_esteig="0,0.1,0,1.3", mg_levels_esteig_ksp_max_it=30,
@@ -213,7 +222,7 @@ class SolverOptions:
                             "mg_levels_pc_type": "sor" if options["mg_levels_pc_type"] == "sor" else "jacobi"}
                 # P2 sphere, 1e6 dofs, 2 ranks, rtol 1e-3: a threshold of 0.01 on the P1 level
                 # took 6 iterations per load case, 0 took 7-8 (one run each; 27.1 s against 29.7 s).
-                options["pc_gamg_threshold"] = 0.01
+                options.update(pc_gamg_threshold=0.01, pc_gamg_agg_nsmooths=1)
                 options = {**krylov, **smoother, "pc_type": "mg", "pc_mg_levels": 2, "pc_mg_type": "multiplicative",
                            "mg_levels_ksp_max_it": 2, "mg_coarse_ksp_type": "preonly",
                            **{f"mg_coarse_{key}": value for key, value in options.items()}}

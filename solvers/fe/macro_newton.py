@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 import numpy as np
 import ufl
@@ -42,10 +41,11 @@ from solvers.fe.body import owned_cell_volumes
 from solvers.fe.bordered import BorderedSystem
 from solvers.fe.connectivity import check_one_piece
 from solvers.fe.fields import vtk_symmetric
-from solvers.fe.constitutive import ConstitutiveLaw
+from solvers.fe.constitutive import ConstitutiveLaw, has_symmetric_tangent
 from solvers.fe.kinematics import voigt_strain
 from solvers.fe.linear_solver import LinearSolver, SolverDivergedError, SolverOptions
 from solvers.fe.macro_control import MacroControl
+from solvers.fe.newton import NewtonReport, NewtonSettings, forcing_term
 from solvers.fe.periodic import periodic_space
 from solvers.fe.quadrature import QuadratureLaws, quadrature_degree
 from solvers.micromechanics.invariants import von_mises_voigt
@@ -54,45 +54,6 @@ from solvers.micromechanics.voigt import tensor_from_voigt
 __all__ = ["NewtonSettings", "NewtonReport", "MacroStrainProblem"]
 
 log = logging.getLogger("amorfem.solvers")
-
-
-@dataclass(frozen=True)
-class NewtonSettings:
-    """Tolerances of the condensed Newton.
-
-    Parameters
-    ----------
-    max_iterations : int
-        Iterations before a step is declared not converged (and cut), > 0.
-    force_tolerance : float
-        ``|R| <= force_tolerance |f_1| |E|``, in (0, 1).
-    stress_tolerance : float
-        ``|d_k . Sigma - target_k| <= stress_tolerance max(|Sigma|, |C_R E|)``, in (0, 1).
-    """
-
-    max_iterations: int = 12
-    force_tolerance: float = 1e-9
-    stress_tolerance: float = 1e-9
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.max_iterations, int) and self.max_iterations > 0):
-            raise ValueError(f"newton max_iterations={self.max_iterations!r} must be a positive integer")
-        for name in ("force_tolerance", "stress_tolerance"):
-            if not 0 < getattr(self, name) < 1:
-                raise ValueError(f"newton {name}={getattr(self, name)} is outside the allowed range (0, 1)")
-
-
-@dataclass
-class NewtonReport:
-    """How a step's Newton went."""
-
-    converged: bool
-    iterations: int
-    krylov: list[int] = field(default_factory=list)
-    residuals: list[float] = field(default_factory=list)
-    stress_residuals: list[float] = field(default_factory=list)
-    reason: str = ""
-    seconds: dict[str, float] = field(default_factory=lambda: {"constitutive": 0.0, "assembly": 0.0, "solve": 0.0})
 
 
 class MacroStrainProblem:
@@ -127,7 +88,7 @@ class MacroStrainProblem:
         W = self.periodic.space
         check_one_piece(rve, W)
         self.laws = QuadratureLaws(rve, laws, quadrature_degree(degree))
-        self.symmetric = all(_associated(law) for law in laws.values())
+        self.symmetric = all(has_symmetric_tangent(law) for law in laws.values())
         self.E = fem.Constant(mesh, np.zeros(6))
         self.w = fem.Function(W, name="fluctuation")
         self._strain = self.laws.strain_expression(self.E + voigt_strain(self.w))
@@ -361,7 +322,7 @@ class MacroStrainProblem:
             C_avg = self.macro_tangent()
             report.seconds["assembly"] += MPI.Wtime() - start
             start = MPI.Wtime()
-            rtol = self._forcing(report.residuals)
+            rtol = forcing_term(report.residuals, self.solver_options.rtol)
             try:
                 if self.solver_options.is_direct:
                     dw, d_xi, krylov = self._condensed(R, g, couplings, transposed, C_avg, first_of_step=iteration == 0)
@@ -456,19 +417,6 @@ class MacroStrainProblem:
         # FGMRES iterations of columns to 1e-3 with 28 % fewer Krylov iterations in all.
         return self._border.refresh_schur(rtol=1e-2)
 
-    def _forcing(self, residuals: list[float]) -> float:
-        """Relative tolerance of the linear solves of this iteration (Eisenstat-Walker, choice 2).
-
-        Loose while the residual is large, tight as it falls (``0.9 (|R_k| / |R_k-1|)^2``,
-        within [the solver's own rtol, 1e-3]), so that Newton keeps its quadratic rate near the
-        solution without solving the early corrections to full accuracy. A direct solver
-        ignores it.
-        """
-        floor = self.solver_options.rtol
-        if len(residuals) < 2 or residuals[-2] == 0:
-            return max(floor, 1e-3) if len(residuals) < 2 else floor
-        return float(np.clip(0.9 * (residuals[-1] / residuals[-2]) ** 2, floor, 1e-3))
-
     def _solution_vectors(self, count: int) -> list[PETSc.Vec]:
         """Kept between iterations: the previous solutions are the Krylov initial guesses."""
         while len(self._solutions) < count:
@@ -545,9 +493,3 @@ class MacroStrainProblem:
         for v in self._solutions + self._modes + self._near + list(self._vectors.values()):
             v.destroy()
         self.A.destroy()
-
-
-def _associated(law: ConstitutiveLaw) -> bool:
-    """True when the law's consistent tangent is symmetric (elastic, J2, associated Drucker-Prager)."""
-    data = getattr(getattr(law, "material", None), "plasticity", None)
-    return data is None or getattr(data, "dilatancy", 1.0) == 1.0

@@ -44,7 +44,7 @@ def materials(soft_matrix, stiff_inclusion):
     (np.eye(6) + np.triu(np.ones((6, 6)), 1) * 0.1, r"not symmetric: \|C - C\^T\| / \|C\| = 0.1"),
 ])
 def test_a_broken_stiffness_is_refused_before_it_is_used(sphere_rve, materials, monkeypatch, energy, message):
-    monkeypatch.setattr(stiffness_module, "_energy", lambda *args: energy)
+    monkeypatch.setattr(stiffness_module, "energy_matrix", lambda *args: energy)
     for bc in ("periodic", "subc"):  # SUBC inverts it: the check comes first
         with pytest.raises(ValueError, match=message):
             effective_stiffness(sphere_rve, materials, bc=bc)
