@@ -42,12 +42,19 @@ class DistributedModel:
         The facet physical groups of the model.
     info : object
         What the build callback returned (broadcast to every rank).
+    parent : DistributedModel or None
+        For a uniformly refined model, the model of its last refinement's input (the coarser
+        mesh, on the same ranks); None otherwise.
+    parent_cell : numpy.ndarray of int32 or None
+        With ``parent``: for every local cell, the local cell of ``parent.mesh`` it was split from.
     """
 
     mesh: dolfinx.mesh.Mesh
     regions: dolfinx.mesh.MeshTags
     facet_tags: dolfinx.mesh.MeshTags
     info: Any
+    parent: DistributedModel | None = None
+    parent_cell: np.ndarray | None = None
 
     def cell_values(self, per_region: Mapping[int, float], dtype=np.int32) -> np.ndarray:
         """A value per local cell (owned and ghost) from a value per region."""

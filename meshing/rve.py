@@ -27,7 +27,7 @@ from meshing.solids import ConvexPolyhedron
 from meshing.tensor_grid import build_tensor_model
 from meshing.uniform_refinement import refine_model
 
-__all__ = ["RVE", "build_rve", "box_face_tags", "cell_volumes", "meshed_phase_volumes", "fraction_departures"]
+__all__ = ["RVE", "RefinedFrom", "build_rve", "box_face_tags", "cell_volumes", "meshed_phase_volumes", "fraction_departures"]
 
 log = logging.getLogger("amorfem.meshing")
 
@@ -69,6 +69,10 @@ class RVE:
     thin_features : tuple of ThinFeature
         The layers, coatings and films the geometry declares (nm); solvers choose their
         preconditioner from them.
+    refined_from : RefinedFrom or None
+        For a mesh refined uniformly in parallel (``MeshSettings.uniform_refinements``), the RVE
+        of the mesh its last refinement split, and the parent of every cell: a nested coarse
+        level for geometric multigrid. None otherwise.
     """
 
     mesh: dolfinx.mesh.Mesh
@@ -82,6 +86,7 @@ class RVE:
     cell_orientations: np.ndarray | None = None
     cell_shapes: np.ndarray | None = None
     thin_features: tuple = ()
+    refined_from: RefinedFrom | None = None
 
     @property
     def dim(self) -> int:
@@ -112,6 +117,23 @@ class RVE:
         if phase not in self.phases:
             raise KeyError(f"phase '{phase}' is not in this RVE; phases: {sorted(self.phases)}")
         return self.cell_tags.find(self.phases[phase])
+
+
+@dataclass(frozen=True, eq=False)
+class RefinedFrom:
+    """The coarser RVE a uniformly refined one was split from (same box, phases and ranks).
+
+    Attributes
+    ----------
+    rve : RVE
+        The coarser RVE (its mesh's cells are the parents; straight, where the refined mesh's
+        new nodes on curved interfaces were moved onto them).
+    cell : numpy.ndarray of int32
+        For every local cell of the refined mesh, the local cell of ``rve.mesh`` it was split from.
+    """
+
+    rve: RVE
+    cell: np.ndarray
 
 
 def cell_volumes(mesh: dolfinx.mesh.Mesh) -> np.ndarray:
@@ -225,22 +247,28 @@ def build_rve(
     if settings.uniform_refinements:
         model = refine_model(model, settings.uniform_refinements, info.curved_nodes,
                              lambda refined: box_face_tags(refined, geometry.box), settings.size, geometry.box.lengths)
-    mesh = model.mesh
+    rve = _rve(model, geometry, MPI.Wtime() - start)
+    log.info("RVE: %d cells on %d ranks in %.1f s", rve.mesh.topology.index_map(geometry.box.dim).size_global, comm.size,
+             rve.mesh_seconds)
+    return rve
+
+
+def _rve(model, geometry: PeriodicGeometry, seconds: float) -> RVE:
+    """The RVE of a distributed model (and of the model it was refined from, if any)."""
+    info: GmshRVEInfo = model.info
     cell_tags = model.tags_from_regions(info.region_phase)
-    fractions = _meshed_fractions(mesh, cell_tags, info.phases, geometry.box)
-    seconds = MPI.Wtime() - start
-    log.info("RVE: %d cells on %d ranks in %.1f s", mesh.topology.index_map(geometry.box.dim).size_global, comm.size,
-             seconds)
+    parent = None if model.parent is None else RefinedFrom(_rve(model.parent, geometry, 0.0), model.parent_cell)
     return RVE(
-        mesh=mesh,
+        mesh=model.mesh,
         cell_tags=cell_tags,
         facet_tags=model.facet_tags,
         phases=dict(info.phases),
         box=geometry.box,
-        volume_fractions=fractions,
+        volume_fractions=_meshed_fractions(model.mesh, cell_tags, info.phases, geometry.box),
         geometric_volume_fractions=dict(info.geometric_volume_fractions),
         mesh_seconds=seconds,
         cell_orientations=model.cell_orientations(geometry.shapes, info.region_shape),
         cell_shapes=model.cell_values({r: -1 if k is None else k for r, k in info.region_shape.items()}, dtype=np.int64),
         thin_features=tuple(geometry.thin_features),
+        refined_from=parent,
     )

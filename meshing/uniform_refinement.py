@@ -36,12 +36,17 @@ def _child_values(values: np.ndarray, fine: dolfinx.mesh.Mesh, parent_cell: np.n
     """
     imap = fine.topology.index_map(fine.topology.dim)
     owned = imap.size_local
-    offset = fine.comm.exscan(parent_cell.size) or 0
-    created = fine.topology.original_cell_index[:owned] - offset
     vector = dolfinx.la.vector(imap, dtype=values.dtype)
-    vector.array[:owned] = values[parent_cell[created]]
+    vector.array[:owned] = values[_parents(fine, parent_cell)]
     vector.scatter_forward()
     return vector.array.copy()
+
+
+def _parents(fine: dolfinx.mesh.Mesh, parent_cell: np.ndarray) -> np.ndarray:
+    """The local parent cell of every owned cell of ``fine`` (``parent_cell`` in creation order)."""
+    owned = fine.topology.index_map(fine.topology.dim).size_local
+    offset = fine.comm.exscan(parent_cell.size) or 0
+    return parent_cell[fine.topology.original_cell_index[:owned] - offset].astype(np.int32)
 
 
 def _snap(mesh: dolfinx.mesh.Mesh, straight: np.ndarray, exact: np.ndarray, tolerance: float) -> tuple[int, int]:
@@ -121,6 +126,8 @@ def refine_model(model: DistributedModel, refinements: int, curved: CurvedNodes,
     Returns
     -------
     DistributedModel
+        The refined model; its ``parent`` is the model its last refinement split (``model``
+        itself after one refinement), with ``parent_cell``.
 
     Raises
     ------
@@ -136,7 +143,11 @@ def refine_model(model: DistributedModel, refinements: int, curved: CurvedNodes,
     imap = mesh.topology.index_map(tdim)
     region = np.full(imap.size_local + imap.num_ghosts, -1, dtype=np.int32)
     region[model.regions.indices] = model.regions.values
+    parent, parent_of = model, None
     for level in range(refinements):
+        if level:
+            parent = DistributedModel(mesh=mesh, regions=_all_cells(mesh, region), facet_tags=boundary_tags(mesh),
+                                      info=model.info)
         mesh.topology.create_entities(1)
         _break_length_ties(mesh.geometry.x, box_lengths)
         # Not dolfinx.mesh.transfer_meshtag: on 2 ranks it corrupted the heap here (dolfinx 0.11).
@@ -146,6 +157,7 @@ def refine_model(model: DistributedModel, refinements: int, curved: CurvedNodes,
         fine, parent_cell, _ = dolfinx.mesh.refine(mesh, partitioner=None,
                                                    option=dolfinx.mesh.RefinementOption.parent_cell)
         region = _child_values(region, fine, parent_cell)
+        parent_of = _parents(fine, parent_cell)
         mesh = fine
         tolerance = max(1e-6 * size / 2**level, 100 * TIE_BREAK * (level + 1) * max(box_lengths))
         moved, inverted = mesh.comm.allreduce(
@@ -160,5 +172,10 @@ def refine_model(model: DistributedModel, refinements: int, curved: CurvedNodes,
                 "for the curvature; mesh finer (size or curvature_elements) or refine fewer times")
     if mesh.comm.allreduce(int(np.count_nonzero(region < 0))):
         raise RuntimeError("uniform refinement: a refined cell has no region (its parent had none)")
-    regions = dolfinx.mesh.meshtags(mesh, tdim, np.arange(region.size, dtype=np.int32), region)
-    return DistributedModel(mesh=mesh, regions=regions, facet_tags=boundary_tags(mesh), info=model.info)
+    return DistributedModel(mesh=mesh, regions=_all_cells(mesh, region), facet_tags=boundary_tags(mesh), info=model.info,
+                            parent=parent if refinements else None, parent_cell=parent_of)
+
+
+def _all_cells(mesh: dolfinx.mesh.Mesh, values: np.ndarray) -> dolfinx.mesh.MeshTags:
+    """Cell tags with a value for every local cell."""
+    return dolfinx.mesh.meshtags(mesh, mesh.topology.dim, np.arange(values.size, dtype=np.int32), values)

@@ -43,6 +43,7 @@ from solvers.fe.kinematics import voigt_strain
 from solvers.fe.linear_solver import LinearSolver, SolverOptions
 from solvers.fe.load_cases import energy_matrix, nodal_affine_norms, residual_bound, solve_load_cases
 from solvers.fe.deflation import rigid_body_space, stiffness_contrast
+from solvers.fe.h_multigrid import parent_mesh_level
 from solvers.fe.p_multigrid import first_order_level
 from solvers.fe.stages import Stages
 from solvers.micromechanics.bounds import hashin_shtrikman_bulk, hashin_shtrikman_shear, reuss_average, voigt_average
@@ -319,10 +320,13 @@ def effective_stiffness(
 
     stages.start()
     coarse = None
+    layered = solver.layered(bool(getattr(rve, "thin_features", ())), stiffness_contrast(materials))
     if degree > 1 and solver.p_multigrid and not solver.is_direct:
         coarse = first_order_level(problem, rve, elastic.bilinear_form)
+    elif solver.p_multigrid and not solver.is_direct and not layered and getattr(rve, "refined_from", None) is not None:
+        coarse = parent_mesh_level(problem, rve, materials)
     deflation = None
-    if solver.layered(bool(getattr(rve, "thin_features", ())), stiffness_contrast(materials)):
+    if layered:
         coordinates = problem.periodic.master_coordinates if problem.periodic is not None else \
             problem.space.tabulate_dof_coordinates()[: problem.space.dofmap.index_map.size_local, :dim]
         deflation = rigid_body_space(problem.space, coordinates, rve, materials,

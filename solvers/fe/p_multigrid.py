@@ -30,7 +30,7 @@ from petsc4py import PETSc
 from solvers.fe.body import MeshedBody
 from solvers.fe.cell_problem import CellProblem, cell_problem
 
-__all__ = ["CoarseLevel", "first_order_level"]
+__all__ = ["CoarseLevel", "first_order_level", "coarse_level"]
 
 
 @dataclass(eq=False)
@@ -79,16 +79,31 @@ def first_order_level(fine: CellProblem, body: MeshedBody, bilinear: Callable[[f
     """
     parent = fem.functionspace(body.mesh, ("Lagrange", 1, (body.dim,)))
     coarse = cell_problem(parent, body, fine.bc)
-    A = dolfinx.fem.petsc.assemble_matrix(bilinear(coarse.space), bcs=coarse.dirichlet)
+    P = dolfinx.fem.petsc.interpolation_matrix(coarse.space, fine.space)
+    P.assemble()
+    return coarse_level(fine, coarse, bilinear(coarse.space), P)
+
+
+def coarse_level(fine: CellProblem, coarse: CellProblem, form: fem.Form, interpolation: PETSc.Mat) -> CoarseLevel:
+    """Assemble the coarse operator of ``form`` (constraints and null spaces as ``coarse``'s) and
+    zero the interpolation's rows of constrained fine dofs, so that a correction never moves a
+    prescribed value, and its columns of constrained coarse dofs: their operator rows are the
+    identity, so their correction would be the restricted residual itself (measured on a refined
+    sphere under KUBC: 35 iterations per load case with those columns, against 20 for GAMG)."""
+    A = dolfinx.fem.petsc.assemble_matrix(form, bcs=coarse.dirichlet)
     A.assemble()
-    comm = body.comm
+    comm = coarse.space.mesh.comm
     if coarse.null_modes:
         A.setNullSpace(PETSc.NullSpace().create(vectors=coarse.null_modes, comm=comm))
     A.setNearNullSpace(PETSc.NullSpace().create(vectors=coarse.near_null, comm=comm))
-    P = dolfinx.fem.petsc.interpolation_matrix(coarse.space, fine.space)
-    P.assemble()
     if fine.dirichlet:
         owned = [indices[:num_owned] for indices, num_owned in (bc.dof_indices() for bc in fine.dirichlet)]
         start = fine.space.dofmap.index_map.local_range[0] * fine.space.dofmap.index_map_bs
-        P.zeroRows((start + np.unique(np.concatenate(owned))).astype(PETSc.IntType), diag=0.0)
-    return CoarseLevel(A, P, coarse)
+        interpolation.zeroRows((start + np.unique(np.concatenate(owned))).astype(PETSc.IntType), diag=0.0)
+    if coarse.dirichlet:
+        free = interpolation.createVecRight()
+        free.set(1.0)
+        dolfinx.fem.petsc.set_bc(free, coarse.dirichlet, alpha=0.0)
+        interpolation.diagonalScale(R=free)
+        free.destroy()
+    return CoarseLevel(A, interpolation, coarse)
