@@ -77,6 +77,7 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
             "uniform_refinements": refinements,
             "mesh_threads": threads,
             "solver": {"method": method, "rtol": rtol, **options},
+            "coarse_level": _coarse_level(degree, refinements, method, options),
             "seconds": {"mesh": mesh_seconds, "homogenization": seconds, **result.timings},
             "iterations": list(result.iterations),
             "peak_memory_MB": {"per_rank": peak, "total": sum(peak)},
@@ -85,6 +86,15 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
             "C44": float(np.diag(C)[3:].mean()),
             "meshed_volume_fraction": rve.volume_fractions["inclusion"],
         }), flush=True)
+
+
+def _coarse_level(degree: int, refinements: int, method: str, options: dict) -> str | None:
+    """The geometric coarse level the stiffness solver used (solvers.analyses.stiffness), if any."""
+    if method != "cg-gamg":
+        return None
+    if degree > 1:
+        return "p-multigrid: P1 on the same mesh"
+    return "h-multigrid: P1 on the parent mesh" if refinements else None
 
 
 def _key(record: dict) -> tuple:

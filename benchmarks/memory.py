@@ -13,8 +13,8 @@ Usage::
     .venv/bin/python benchmarks/memory.py --size 0.03      # a quick check
 
 Results go to ``benchmarks/results/memory.json`` (atomic write; a configuration already there,
-the same size, refinements, ranks and GAMG aggregation (``gamg``: smoothed or plain, from the
-default solver), is skipped, so a killed run resumes). Units: MB (2^20 bytes), s.
+the same size, refinements, ranks, GAMG aggregation (``gamg``: smoothed or plain, from the
+default solver) and ``preconditioner`` (GAMG, or h-multigrid on refined meshes), is skipped, so a killed run resumes). Units: MB (2^20 bytes), s.
 """
 
 from __future__ import annotations
@@ -61,8 +61,16 @@ def worker(size: float, refinements: int = 0) -> None:
             "seconds": {"mesh": mesh_seconds, **result.timings},
             "memory_MB_per_rank": {**per_rank, **{f"{stage}_peak": peaks for stage, peaks in result.memory.items()}},
             "C11": float(result.C[0, 0]), "C44": float(result.C[3, 3]),
-            "gamg": _gamg(SolverOptions()), "date": time.strftime("%Y-%m-%d"),
+            "gamg": _gamg(SolverOptions()), "preconditioner": _preconditioner(refinements),
+            "date": time.strftime("%Y-%m-%d"),
         }), flush=True)
+
+
+def _preconditioner(refinements: int) -> str:
+    """"h-multigrid" (the parent mesh as coarse level, solvers.fe.h_multigrid) for refined meshes, else "gamg"."""
+    from solvers.fe.linear_solver import SolverOptions
+
+    return "h-multigrid" if refinements and SolverOptions().p_multigrid else "gamg"
 
 
 def _gamg(options) -> dict:
@@ -92,7 +100,8 @@ def main() -> int:
     mpirun = Path(sys.executable).parent / "mpirun"
     for ranks in args.ranks:
         if any(r["size"] == args.size and r.get("uniform_refinements", 0) == args.refinements and r["ranks"] == ranks
-               and r.get("gamg", {"agg_nsmooths": 1}).get("agg_nsmooths") == gamg["agg_nsmooths"] for r in records):
+               and r.get("gamg", {"agg_nsmooths": 1}).get("agg_nsmooths") == gamg["agg_nsmooths"]
+               and r.get("preconditioner", "gamg") == _preconditioner(args.refinements) for r in records):
             print(f"h={args.size} refinements={args.refinements} ranks={ranks}: already measured, skipped", flush=True)
             continue
         print(f"h={args.size} refinements={args.refinements} ranks={ranks}: running", flush=True)
