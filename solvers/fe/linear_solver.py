@@ -111,10 +111,8 @@ class SolverOptions:
         level (:mod:`solvers.fe.p_multigrid`): a two-level method, Chebyshev/Jacobi on the
         P_k operator and one GAMG V-cycle on the P1 operator of the same mesh, instead of
         GAMG on P_k (measured: set-up 3.8x and the whole solve 1.9x faster on a P2 sphere).
-        Likewise for P1 on a uniformly refined RVE (:mod:`solvers.fe.h_multigrid`): the coarse
-        level is the P1 operator of the mesh it was split from (measured at 1e6 dofs: 6-7
-        iterations per load case against 21-27, solves 3x faster). Not with the layered
-        preconditioner.
+        Likewise P1 on a uniformly refined RVE (:mod:`solvers.fe.h_multigrid`) over the mesh it
+        was split from (1e6 dofs: solves 3x faster); not with the layered preconditioner.
     """
 
     method: str = "cg-gamg"
@@ -181,19 +179,12 @@ class SolverOptions:
                 "ksp_max_it": self.max_iterations,
                 "pc_type": "gamg",
                 "pc_gamg_type": "agg",
-                # Plain (unsmoothed) aggregation: P1 sphere, 1.08e6 dofs, 2 ranks, rtol 1e-3
-                # (2026-12-07): set-up 4.0 s against 14.3 s smoothed, peak memory 1,125 / 1,149 MB
-                # per rank against 2,070 / 2,100 (the smoothed prolongator's Galerkin products),
-                # solves 28.1 s against 18.3 s (21-27 iterations per load case against 10-12), C44
-                # as accurate (2.5e-6 against 1.7e-6 of the rtol 1e-8 value); at 2.7e5 dofs 7.2 s
-                # against 6.8 s. The P1 level under P2 and the layered preconditioner keep the
-                # smoothed one (measured with it).
+                # Plain aggregation: at 1.08e6 P1 dofs (2 ranks) set-up 4.0 s against 14.3 s smoothed,
+                # peak memory per rank -45 %, solves 28.1 s against 18.3 s (README: sphere at 1e6
+                # dofs). Coarse levels and the layered preconditioner keep the smoothed one.
                 "pc_gamg_agg_nsmooths": 0,
-                # Keep every graph edge: with a threshold of 0.01 the coarse levels of the P1
-                # sphere fill up (2.7e5 dofs: 1,300 nonzeros per row on the third level) and at
-                # 1e6 dofs GAMG's set-up took 27.0 s against 11.7-15.9 s with 0 (2 ranks, rtol
-                # 1e-3, the same day; benchmarks/results/sphere_1e6.json). The P1 level under P2
-                # keeps 0.01 (two_level below).
+                # Keep every graph edge: with 0.01 the smoothed coarse levels of the P1 sphere filled
+                # up (1e6 dofs: set-up 27.0 s against 11.7-15.9 s; sphere_1e6.json). Coarse levels keep 0.01.
                 "pc_gamg_threshold": 0.0,
                 "mg_levels_ksp_type": "chebyshev",
                 "mg_levels_pc_type": "jacobi",
