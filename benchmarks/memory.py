@@ -14,7 +14,8 @@ Usage::
 
 Results go to ``benchmarks/results/memory.json`` (atomic write; a configuration already there,
 the same size, refinements, ranks, GAMG aggregation (``gamg``: smoothed or plain, from the
-default solver) and ``preconditioner`` (GAMG, or h-multigrid on refined meshes), is skipped, so a killed run resumes). Units: MB (2^20 bytes), s.
+default solver) and ``preconditioner`` (GAMG, or h-multigrid on refined meshes), is skipped,
+so a killed run resumes). Units: MB (2^20 bytes), s.
 """
 
 from __future__ import annotations
