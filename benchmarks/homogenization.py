@@ -89,7 +89,8 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
 
 
 def _coarse_level(degree: int, refinements: int, method: str, options: dict) -> str | None:
-    """The geometric coarse level the stiffness solver used (solvers.analyses.stiffness), if any."""
+    """The geometric coarse level the stiffness solver chooses by default for this configuration
+    (solvers.analyses.stiffness), if any; the sphere RVE is not layered."""
     if method != "cg-gamg":
         return None
     if degree > 1:
@@ -99,7 +100,7 @@ def _coarse_level(degree: int, refinements: int, method: str, options: dict) -> 
 
 def _key(record: dict) -> tuple:
     return (record["degree"], record["size"], record.get("uniform_refinements", 0), record.get("mesh_threads", 1),
-            record["ranks"], json.dumps(record["solver"], sort_keys=True))
+            record["ranks"], json.dumps(record["solver"], sort_keys=True), record.get("coarse_level"))
 
 
 def _write(path: Path, records: list[dict]) -> None:
@@ -144,6 +145,8 @@ def main() -> int:
     for degree, size in configs:
         for ranks in args.ranks:
             probe = {"degree": degree, "size": size, "ranks": ranks, "uniform_refinements": args.refinements,
+                     "coarse_level": _coarse_level(degree, args.refinements, solver_options.get("method", "cg-gamg"),
+                                                   solver_options),
                      "mesh_threads": args.threads, "solver": {"method": solver_options.get("method", "cg-gamg"),
                                 "rtol": float(solver_options.get("rtol", _default_rtol())),
                                 **{k: v for k, v in solver_options.items() if k not in ("method", "rtol")}}}

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def worker(size: float, refinements: int = 0) -> None:
+def worker(size: float, refinements: int = 0, coarse_level: bool = True) -> None:
     """One configuration on MPI.COMM_WORLD; rank 0 prints one JSON line."""
     from mpi4py import MPI
 
@@ -52,7 +52,7 @@ def worker(size: float, refinements: int = 0) -> None:
     mesh_seconds = comm.allreduce(time.perf_counter() - start, op=MPI.MAX)
     meshing_peak, meshed = peak_mb(), resident_mb()
     materials = {"matrix": isotropic(3.0, 0.35, 1.2), "inclusion": isotropic(70.0, 0.2, 2.5)}
-    result = effective_stiffness(rve, materials, degree=1)
+    result = effective_stiffness(rve, materials, degree=1, solver=SolverOptions(p_multigrid=coarse_level))
     per_rank = {"imports": comm.gather(imports), "meshing_peak": comm.gather(meshing_peak),
                 "after_meshing": comm.gather(meshed)}
     if comm.rank == 0:
@@ -62,22 +62,26 @@ def worker(size: float, refinements: int = 0) -> None:
             "seconds": {"mesh": mesh_seconds, **result.timings},
             "memory_MB_per_rank": {**per_rank, **{f"{stage}_peak": peaks for stage, peaks in result.memory.items()}},
             "C11": float(result.C[0, 0]), "C44": float(result.C[3, 3]),
-            "gamg": _gamg(SolverOptions()), "preconditioner": _preconditioner(refinements),
+            "gamg": _gamg(_preconditioner(refinements, coarse_level)),
+            "preconditioner": _preconditioner(refinements, coarse_level),
             "date": time.strftime("%Y-%m-%d"),
         }), flush=True)
 
 
-def _preconditioner(refinements: int) -> str:
+def _preconditioner(refinements: int, coarse_level: bool) -> str:
     """"h-multigrid" (the parent mesh as coarse level, solvers.fe.h_multigrid) for refined meshes, else "gamg"."""
+    return "h-multigrid" if refinements and coarse_level else "gamg"
+
+
+def _gamg(preconditioner: str) -> dict:
+    """The GAMG choices a record was measured with (older records: smoothed aggregation): of the
+    fine operator, or for h-multigrid of its coarse level."""
     from solvers.fe.linear_solver import SolverOptions
 
-    return "h-multigrid" if refinements and SolverOptions().p_multigrid else "gamg"
-
-
-def _gamg(options) -> dict:
-    """The multigrid choices a record was measured with (older records: smoothed aggregation)."""
-    petsc = options.petsc()
-    return {"agg_nsmooths": petsc["pc_gamg_agg_nsmooths"], "threshold": petsc["pc_gamg_threshold"]}
+    two_level = preconditioner == "h-multigrid"
+    petsc = SolverOptions().petsc(two_level=two_level)
+    prefix = "mg_coarse_" if two_level else ""
+    return {"agg_nsmooths": petsc[f"{prefix}pc_gamg_agg_nsmooths"], "threshold": petsc[f"{prefix}pc_gamg_threshold"]}
 
 
 def main() -> int:
@@ -86,28 +90,29 @@ def main() -> int:
     parser.add_argument("--refinements", type=int, default=0,
                         help="uniform refinements after meshing (mesh.uniform_refinements)")
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--no-coarse-level", action="store_true",
+                        help="GAMG alone on refined meshes (SolverOptions(p_multigrid=False)), not h-multigrid")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "memory.json")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.size, args.refinements)
+        worker(args.size, args.refinements, not args.no_coarse_level)
         return 0
     from solvers.app.output import write_json_atomic
 
-    from solvers.fe.linear_solver import SolverOptions
-
     records = json.loads(args.out.read_text())["records"] if args.out.exists() else []
-    gamg = _gamg(SolverOptions())
+    preconditioner = _preconditioner(args.refinements, not args.no_coarse_level)
+    gamg = _gamg(preconditioner)
     mpirun = Path(sys.executable).parent / "mpirun"
     for ranks in args.ranks:
         if any(r["size"] == args.size and r.get("uniform_refinements", 0) == args.refinements and r["ranks"] == ranks
                and r.get("gamg", {"agg_nsmooths": 1}).get("agg_nsmooths") == gamg["agg_nsmooths"]
-               and r.get("preconditioner", "gamg") == _preconditioner(args.refinements) for r in records):
+               and r.get("preconditioner", "gamg") == preconditioner for r in records):
             print(f"h={args.size} refinements={args.refinements} ranks={ranks}: already measured, skipped", flush=True)
             continue
         print(f"h={args.size} refinements={args.refinements} ranks={ranks}: running", flush=True)
         run = subprocess.run([str(mpirun), "-n", str(ranks), sys.executable, __file__, "--worker", "--size", str(args.size),
-                              "--refinements", str(args.refinements)],
+                              "--refinements", str(args.refinements)] + (["--no-coarse-level"] if args.no_coarse_level else []),
                              capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
         if run.returncode != 0:
             print(run.stderr, file=sys.stderr)

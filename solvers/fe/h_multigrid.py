@@ -73,7 +73,8 @@ def nested_interpolation(fine: CellProblem, coarse: CellProblem, parent_cell: np
     Raises
     ------
     RuntimeError
-        When an owned fine unknown lies in no local cell (the meshes are not nested on this rank).
+        On every rank, when an owned fine unknown lies in no local cell (the meshes are not nested
+        on its rank).
     """
     Vf, Vc = fine.parent, coarse.parent
     dim = Vf.mesh.topology.dim
@@ -86,9 +87,10 @@ def nested_interpolation(fine: CellProblem, coarse: CellProblem, parent_cell: np
     # Each owned unknown once: the first parent-space node folded onto it that this rank owns.
     mine = (nodes < Vf.dofmap.index_map.size_local) & (rows < owned_f)
     rows, pick = np.unique(rows[mine], return_index=True)
-    if rows.size != owned_f:
-        raise RuntimeError(f"nested interpolation: {owned_f - rows.size} owned fine unknowns lie in no local cell "
-                           "(the fine mesh is not split from the coarse one on this rank)")
+    missing = Vf.mesh.comm.allreduce(owned_f - rows.size)
+    if missing:
+        raise RuntimeError(f"nested interpolation: {missing} owned fine unknowns lie in no local cell "
+                           "(the fine mesh is not split from the coarse one on their rank)")
     chosen = np.flatnonzero(mine)[pick]
     parents = parent_cell[first[chosen] // cells_f.shape[1]]
     vertices = Vc.dofmap.list[parents]                                        # (rows, dim + 1) coarse nodes

@@ -89,3 +89,33 @@ def test_the_periodic_transfer_carries_translations_through_curved_nodes(refined
         assert np.abs(u.array - np.tile(direction, u.array.size // 3)).max() < 1e-12
     outside = [values.min() for _, values in (P.getRow(r) for r in range(0, P.getOwnershipRange()[1], 3))]
     assert min(outside) < 0.0  # some fine nodes were moved off their straight parents
+
+
+def folded_against_unfolded_transfer(rve) -> float:
+    """max |P_fold c - P c_parent| over the owned fine nodes, for a random coarse periodic vector ``c``
+    (``c_parent``: it on the unfolded coarse space, ``P``: the unfolded transfer): the fold must pick
+    the same rows and send every weight to the master of its coarse column."""
+    from dolfinx import fem
+
+    from solvers.fe.h_multigrid import nested_interpolation
+
+    fine_p, coarse_p = _problems(rve, "periodic")
+    fine_u, coarse_u = _problems(rve, "subc")
+    cell = rve.refined_from.cell
+    c = fem.Function(coarse_p.space)
+    c.x.array[:] = np.random.default_rng(7 + rve.comm.rank).standard_normal(c.x.array.size)
+    c.x.scatter_forward()
+    c_parent = coarse_p.periodic.prolong(c, fem.Function(coarse_p.parent))
+    folded, unfolded = fem.Function(fine_p.space), fem.Function(fine_p.parent)
+    nested_interpolation(fine_p, coarse_p, cell).mult(c.x.petsc_vec, folded.x.petsc_vec)
+    nested_interpolation(fine_u, coarse_u, cell).mult(c_parent.x.petsc_vec, unfolded.x.petsc_vec)
+    on_parent = fine_p.periodic.prolong(folded, fem.Function(fine_p.parent))
+    owned = fine_p.parent.dofmap.index_map.size_local * fine_p.parent.dofmap.index_map_bs
+    return rve.comm.allreduce(float(np.abs(on_parent.x.array[:owned] - unfolded.x.array[:owned]).max()), op=MPI.MAX)
+
+
+def test_the_periodic_transfer_sends_every_weight_to_the_master_of_its_column():
+    """A 3D laminate refined twice (flat: every fine node is a parent vertex or edge midpoint)."""
+    rve = laminate([0.4, 0.6], ["stiff", "soft"], (1.0, 1.0), MeshSettings(size=0.13, uniform_refinements=2),
+                   comm=MPI.COMM_SELF)
+    assert folded_against_unfolded_transfer(rve) < 1e-12
