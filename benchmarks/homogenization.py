@@ -77,7 +77,7 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
             "uniform_refinements": refinements,
             "mesh_threads": threads,
             "solver": {"method": method, "rtol": rtol, **options},
-            "coarse_level": _coarse_level(degree, refinements, method, options),
+            "coarse_level": _coarse_level(degree, refinements, method),
             "seconds": {"mesh": mesh_seconds, "homogenization": seconds, **result.timings},
             "iterations": list(result.iterations),
             "peak_memory_MB": {"per_rank": peak, "total": sum(peak)},
@@ -88,14 +88,13 @@ def worker(degree: int, size: float, algorithm: str, solver_options: dict[str, s
         }), flush=True)
 
 
-def _coarse_level(degree: int, refinements: int, method: str, options: dict) -> str | None:
-    """The geometric coarse level the stiffness solver chooses by default for this configuration
-    (solvers.analyses.stiffness), if any; the sphere RVE is not layered."""
-    if method != "cg-gamg":
-        return None
-    if degree > 1:
-        return "p-multigrid: P1 on the same mesh"
-    return "h-multigrid: P1 on the parent mesh" if refinements else None
+def _coarse_level(degree: int, refinements: int, method: str) -> str | None:
+    """The geometric coarse level the stiffness solve takes for this configuration (the sphere RVE
+    is not layered)."""
+    from solvers.analyses.stiffness import coarse_level_kind
+    from solvers.fe.linear_solver import SolverOptions
+
+    return coarse_level_kind(degree, SolverOptions(method=method), layered=False, refined=bool(refinements))
 
 
 def _key(record: dict) -> tuple:
@@ -145,8 +144,7 @@ def main() -> int:
     for degree, size in configs:
         for ranks in args.ranks:
             probe = {"degree": degree, "size": size, "ranks": ranks, "uniform_refinements": args.refinements,
-                     "coarse_level": _coarse_level(degree, args.refinements, solver_options.get("method", "cg-gamg"),
-                                                   solver_options),
+                     "coarse_level": _coarse_level(degree, args.refinements, solver_options.get("method", "cg-gamg")),
                      "mesh_threads": args.threads, "solver": {"method": solver_options.get("method", "cg-gamg"),
                                 "rtol": float(solver_options.get("rtol", _default_rtol())),
                                 **{k: v for k, v in solver_options.items() if k not in ("method", "rtol")}}}

@@ -69,8 +69,13 @@ def worker(size: float, refinements: int = 0, coarse_level: bool = True) -> None
 
 
 def _preconditioner(refinements: int, coarse_level: bool) -> str:
-    """"h-multigrid" (the parent mesh as coarse level, solvers.fe.h_multigrid) for refined meshes, else "gamg"."""
-    return "h-multigrid" if refinements and coarse_level else "gamg"
+    """"h-multigrid" (the parent mesh as coarse level, solvers.fe.h_multigrid) where the P1 stiffness
+    solve takes it, else "gamg"."""
+    from solvers.analyses.stiffness import H_MULTIGRID, coarse_level_kind
+    from solvers.fe.linear_solver import SolverOptions
+
+    kind = coarse_level_kind(1, SolverOptions(p_multigrid=coarse_level), layered=False, refined=bool(refinements))
+    return "h-multigrid" if kind == H_MULTIGRID else "gamg"
 
 
 def _gamg(preconditioner: str) -> dict:

@@ -67,6 +67,9 @@ __all__ = [
     "effective_stiffness",
     "reference_bounds",
     "check_hill_lemma",
+    "coarse_level_kind",
+    "P_MULTIGRID",
+    "H_MULTIGRID",
 ]
 
 log = logging.getLogger("amorfem.solvers")
@@ -252,6 +255,21 @@ def reference_bounds(
     return voigt, reuss, hs
 
 
+#: The geometric coarse levels of :func:`coarse_level_kind`.
+P_MULTIGRID, H_MULTIGRID = "p-multigrid: P1 on the same mesh", "h-multigrid: P1 on the parent mesh"
+
+
+def coarse_level_kind(degree: int, solver: SolverOptions, layered: bool, refined: bool) -> str | None:
+    """The geometric coarse level the stiffness solve takes: :data:`P_MULTIGRID` for P2/P3,
+    :data:`H_MULTIGRID` for P1 on a uniformly refined RVE (not with the layered preconditioner),
+    or None (GAMG alone, or a direct solve)."""
+    if solver.is_direct or not solver.p_multigrid:
+        return None
+    if degree > 1:
+        return P_MULTIGRID
+    return H_MULTIGRID if refined and not layered else None
+
+
 def effective_stiffness(
     rve,
     materials: Mapping[str, Material],
@@ -321,9 +339,10 @@ def effective_stiffness(
     stages.start()
     coarse = None
     layered = solver.layered(bool(getattr(rve, "thin_features", ())), stiffness_contrast(materials))
-    if degree > 1 and solver.p_multigrid and not solver.is_direct:
+    kind = coarse_level_kind(degree, solver, layered, getattr(rve, "refined_from", None) is not None)
+    if kind == P_MULTIGRID:
         coarse = first_order_level(problem, rve, elastic.bilinear_form)
-    elif solver.p_multigrid and not solver.is_direct and not layered and getattr(rve, "refined_from", None) is not None:
+    elif kind == H_MULTIGRID:
         coarse = parent_mesh_level(problem, rve, materials)
     deflation = None
     if layered:
