@@ -105,7 +105,8 @@ class FractureSteps:
         if self.bound is not None:
             self.bound.begin_step()
         report = alternate_minimisation(lambda: self._solve(t), self.damage, self.staggered, observe=observe,
-                                        damage_step=self.bound.damage_step if self.bound is not None else None)
+                                        damage_step=self.bound.damage_step if self.bound is not None else None,
+                                        set_inexact=getattr(self.problem, "set_inexact", None))
         report.partial = self.bound is not None and report.converged and self.bound.active
         return report
 

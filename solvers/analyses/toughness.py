@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from solvers.analyses.registry import Analysis, AnalysisInputs, register
 from solvers.fe.alternate_minimisation import StaggeredReport, StaggeredSettings
 from solvers.fe.body import owned_phase_tags
 from solvers.fe.linear_solver import SolverOptions
+from solvers.fe.load_stepping import StepSettings
 from solvers.fe.macro_newton import MacroStrainProblem
 from solvers.fe.phase_field import DamageField, check_resolution, damaged_laws
 from solvers.micromechanics.fracture import PhaseFieldModel
@@ -55,7 +56,8 @@ log = logging.getLogger("amorfem.solvers")
 MODES = ("rve", "notched")
 
 _KEYS = LOAD_PATH_KEYS | {"mode", "model", "length", "split", "residual", "hybrid", "staggered", "stop_at", "cells_per_length",
-                          "displacement", "crack_region", "interfaces", "prescribed", "opening", "crack_growth_per_step", "notch_damage"}
+                          "displacement", "crack_region", "interfaces", "prescribed", "opening", "crack_growth_per_step", "notch_damage",
+                          "easy_passes"}
 
 PRESCRIBED = ("displacement", "opening")
 
@@ -111,6 +113,10 @@ class ToughnessSettings(LoadPathSettings):
     crack_region : (sequence, sequence) or None
         ``notched``: lower and upper corners (nm) of the box where cracks may run (the mesh must
         resolve ``l`` there; damage is held at 0 outside). Default: the whole specimen.
+    easy_passes : int
+        A step that converges in at most this many alternate-minimisation passes grows the next
+        one by 1.5 (up to ``max_step``), > 0; e.g. a notched specimen reloading between crack
+        jumps (each step then costs about as many passes, whatever its size).
     interfaces : mapping or tuple, optional
         Thin layers whose ``fracture_energy`` is the toughness of a crack along them (J/m^2), as
         ``{phase: {"thickness": t_nm, "host": phase}}``: the phase's Gc is calibrated so that the
@@ -138,8 +144,11 @@ class ToughnessSettings(LoadPathSettings):
     notch_damage: bool = False
     crack_region: tuple[tuple[float, ...], tuple[float, ...]] | None = None
     interfaces: Any = ()
+    easy_passes: int = 4
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.easy_passes, int) and self.easy_passes > 0):
+            raise ValueError(f"[analysis] easy_passes={self.easy_passes!r} must be a positive integer")
         super().__post_init__()
         object.__setattr__(self, "interfaces", _interfaces(self.interfaces))
         if self.mode not in MODES:
@@ -188,6 +197,10 @@ class ToughnessSettings(LoadPathSettings):
     def body_kind(self) -> str:
         """The body these settings run on: a periodic ``"rve"`` or a notched ``"specimen"``."""
         return "rve" if self.mode == "rve" else "specimen"
+
+    def step_settings(self) -> StepSettings:
+        """The load path's adaptive steps, grown after steps of at most ``easy_passes`` passes."""
+        return replace(super().step_settings(), easy_iterations=self.easy_passes)
 
     def phase_field(self) -> PhaseFieldModel:
         """The phase-field model of these settings."""

@@ -17,6 +17,23 @@ measures. Over-relaxation moves ``d`` by ``relaxation x (G(d) - d)``; Anderson m
 ``m`` takes the combination of the last ``m`` passes that minimises the residual (Walker & Ni
 2011; for phase-field fracture, Storvik et al. 2021). Both are clipped to the damage bounds, so
 irreversibility holds, and both leave the fixed points, hence the converged state, unchanged.
+Inexact passes (``StaggeredSettings.inexact``, default off): the displacement solves between the
+first one of a step and the last one (after the damage has settled) are loose (an iterative solve
+to a relative residual of 1e-6 of the right-hand side instead of the full accuracy, where the
+solve offers it). The first and the last solve are full-accuracy, so the step starts from and
+ends at an equilibrium to the full accuracy; in between the passes keep one accuracy, so the
+fixed-point map that Anderson mixing extrapolates does not change under it. Loose passes need not
+lower the energy, though: on a displacement-controlled step that cracks stably, the last state
+can hold about 1e-8 of the work more than the first, which the released energy (the drop from
+the first pass to the last, never negative) cannot book. So they are meant for paths followed
+through equilibria (opening control), where nothing is released.
+
+Accelerated passes can circle instead of converging: near an unstable equilibrium (a crack about
+to jump) mixing keeps the damage close to the saddle, and a node whose damage flips between two
+values keeps over-relaxed passes from settling. When 20 passes bring no progress (:func:`stalled`)
+while the damage changes by less than 1e-2 per pass, the step goes on with plain passes, which
+cannot raise the energy and so leave a saddle and settle.
+
 Pure control logic: the solves are passed in.
 """
 
@@ -32,9 +49,22 @@ from mpi4py import MPI
 from solvers.fe.linear_solver import SolverDivergedError
 from solvers.fe.phase_field import DamageField
 
-__all__ = ["StaggeredSettings", "StaggeredReport", "AndersonMixing", "alternate_minimisation"]
+__all__ = ["StaggeredSettings", "StaggeredReport", "AndersonMixing", "alternate_minimisation", "stalled"]
 
 log = logging.getLogger("amorfem.solvers")
+
+PROGRESS_EVERY = 25   # passes between progress lines of a long step (rank 0, INFO)
+STALL_WINDOW = 10     # passes compared by `stalled`
+STALL_CEILING = 1e-2  # damage changes above this are a crack front moving, not a stall
+
+
+def stalled(changes: list[float], window: int = STALL_WINDOW, ceiling: float = STALL_CEILING) -> bool:
+    """Accelerated passes that make no progress: the smallest damage change of the last ``window``
+    passes is not half that of the ``window`` before, and the last change is below ``ceiling``
+    (larger changes are a crack front still running, which mixing speeds up)."""
+    if len(changes) < 2 * window or changes[-1] >= ceiling:
+        return False
+    return min(changes[-window:]) > 0.5 * min(changes[-2 * window:-window])
 
 
 @dataclass(frozen=True)
@@ -51,12 +81,15 @@ class StaggeredSettings:
         Over-relaxation factor in [1, 2) (1: none).
     anderson : int
         Depth of Anderson mixing, 0 (off) to 20.
+    inexact : bool
+        Loose displacement solves between the first and the last solve of a step.
     """
 
     tolerance: float = 1e-4
     max_iterations: int = 500
     relaxation: float = 1.0
     anderson: int = 3
+    inexact: bool = False
 
     def __post_init__(self) -> None:
         if not 0 < self.tolerance < 0.1:
@@ -67,6 +100,8 @@ class StaggeredSettings:
             raise ValueError(f"staggered relaxation={self.relaxation} is outside the allowed range [1, 2)")
         if not (isinstance(self.anderson, int) and 0 <= self.anderson <= 20):
             raise ValueError(f"staggered anderson={self.anderson!r} is outside the allowed range 0..20 (an integer)")
+        if not isinstance(self.inexact, bool):
+            raise ValueError(f"staggered inexact={self.inexact!r} must be true or false")
 
 
 @dataclass
@@ -82,6 +117,7 @@ class StaggeredReport:
     reason: str = ""
     seconds: dict[str, float] = field(default_factory=lambda: {"displacement": 0.0, "damage": 0.0})
     partial: bool = False          # converged short of the step's target (a dissipation bound held it)
+    plain_from: int | None = None  # the pass from which acceleration was dropped (it stalled), if it was
 
 
 class AndersonMixing:
@@ -133,7 +169,8 @@ class AndersonMixing:
 
 def alternate_minimisation(solve_displacement: Callable[[], object], damage: DamageField,
                            settings: StaggeredSettings, observe: Callable[[int], None] | None = None,
-                           damage_step: Callable[[], int] | None = None) -> StaggeredReport:
+                           damage_step: Callable[[], int] | None = None,
+                           set_inexact: Callable[[bool], None] | None = None) -> StaggeredReport:
     """Alternate displacement and damage solves from the current state until the damage settles.
 
     Parameters
@@ -149,6 +186,9 @@ def alternate_minimisation(solve_displacement: Callable[[], object], damage: Dam
     damage_step : callable, optional
         Replaces the damage minimisation at the last displacement (``set_driving`` then
         ``solve``); returns SNES iterations (e.g. :meth:`DissipationBound.damage_step`).
+    set_inexact : callable, optional
+        ``loose -> None``: switches the displacement solves between loose and full accuracy
+        (e.g. :meth:`SpecimenProblem.set_inexact`); used when ``settings.inexact``.
 
     Returns
     -------
@@ -156,9 +196,12 @@ def alternate_minimisation(solve_displacement: Callable[[], object], damage: Dam
         Not converged when a solve fails or the passes run out (the caller cuts the step).
     """
     report = StaggeredReport()
+    inexact = set_inexact if settings.inexact else None
 
     def displacement() -> bool:
         start = MPI.Wtime()
+        if inexact is not None:
+            inexact(bool(report.changes) and report.changes[-1] > settings.tolerance)  # not the first, not the last
         damage.push_to_laws()
         result = solve_displacement()
         report.seconds["displacement"] += MPI.Wtime() - start
@@ -170,6 +213,16 @@ def alternate_minimisation(solve_displacement: Callable[[], object], damage: Dam
             observe(report.iterations)
         return result.converged
 
+    try:
+        return _passes(displacement, damage, settings, damage_step, report)
+    finally:
+        if inexact is not None:
+            inexact(False)
+
+
+def _passes(displacement: Callable[[], bool], damage: DamageField, settings: StaggeredSettings,
+            damage_step: Callable[[], int] | None, report: StaggeredReport) -> StaggeredReport:
+    """The passes of :func:`alternate_minimisation` (``displacement()`` solves and records one displacement)."""
     if not displacement():
         return report
     accelerate = settings.anderson > 0 or settings.relaxation != 1.0
@@ -194,6 +247,15 @@ def alternate_minimisation(solve_displacement: Callable[[], object], damage: Dam
         report.changes.append(change)
         if damage.body.comm.rank == 0:
             log.debug("alternate minimisation: pass %d, damage change %.3e", iteration, change)
+            if iteration % PROGRESS_EVERY == 0:  # a crack jump can take minutes: show that it moves
+                log.info("alternate minimisation: pass %d, damage change %.3e (tolerance %.1e)", iteration, change,
+                         settings.tolerance)
+        if mixing is not None and stalled(report.changes):
+            mixing = None      # accelerated passes circling (a saddle, a flip-flopping node): plain, monotone passes
+            report.plain_from = iteration
+            if damage.body.comm.rank == 0:
+                log.info("alternate minimisation: no progress in %d passes (damage change %.3e): plain passes from "
+                         "pass %d", 2 * STALL_WINDOW, change, iteration)
         if mixing is not None and change > settings.tolerance:
             if len(report.changes) > 1 and change > report.changes[-2]:
                 mixing.restart()  # the mixed step did not reduce the residual: start afresh from here

@@ -9,6 +9,12 @@
   refreshed only on :meth:`NonlinearSolver.refresh_preconditioner` (PETSc skips the set-up of
   an unchanged preconditioner matrix), e.g. to keep a factorisation across the solves of a
   slowly changing operator.
+* ``rhs_rtol`` (set between solves, ``ksponly`` with ``before_assembly`` only): a loose linear
+  step whose Krylov solve stops at ``rhs_rtol`` of the whole system's right-hand side
+  ``f = J u0 - F(u0)`` (``ksp_atol = rhs_rtol ||f||``) instead of ``ksp_rtol`` of the residual of
+  its initial guess, e.g. the inner passes of a phase-field step, where a good guess would
+  otherwise ask for more digits of an already small correction. ``None`` (default): the
+  configured tolerances.
 * ``bounds``: lower and upper bound functions make it a variational inequality solved by
   ``vinewtonrsls`` (e.g. damage irreversibility, d >= its previous value).
 * A solve that does not converge raises :class:`~solvers.fe.linear_solver.SolverDivergedError`
@@ -176,6 +182,8 @@ class NonlinearSolver:
                 dolfinx.fem.petsc.assemble_jacobian(snes_, x, A, None if lagged is not None else P, u=u,
                                                     jacobian=self.problem.J, preconditioner=self.problem.preconditioner,
                                                     bcs=list(bcs))
+                if self._linear:
+                    self._tolerance_against_rhs(snes_, x, A)
                 if lagged is not None and self._refresh:
                     dolfinx.fem.petsc.assemble_jacobian(snes_, x, lagged, None, u=u, jacobian=self.problem.J,
                                                         preconditioner=None, bcs=list(bcs))
@@ -189,8 +197,23 @@ class NonlinearSolver:
         for key, value in options.petsc().items():
             db[f"{self.prefix}{key}"] = value
         snes.setFromOptions()
+        self._linear = options.method == "ksponly" and before_assembly is not None
+        self.rhs_rtol: float | None = None
+        self._work = None
         if bounds is not None:
             snes.setVariableBounds(bounds[0].x.petsc_vec, bounds[1].x.petsc_vec)
+
+    def _tolerance_against_rhs(self, snes: PETSc.SNES, x: PETSc.Vec, A: PETSc.Mat) -> None:
+        """The KSP's absolute tolerance: ``rhs_rtol ||J x - F(x)||`` (F computed at ``x`` just before), or 0."""
+        ksp = snes.getKSP()
+        if self.rhs_rtol is None:
+            ksp.setTolerances(atol=0.0)
+            return
+        if self._work is None:
+            self._work = x.duplicate()
+        A.mult(x, self._work)
+        self._work.axpy(-1.0, self.problem.b)
+        ksp.setTolerances(atol=self.rhs_rtol * self._work.norm())
 
     def refresh_preconditioner(self) -> None:
         """Build the preconditioner anew from the Jacobian of the next solve (``lag_preconditioner``)."""
@@ -227,6 +250,9 @@ class NonlinearSolver:
         db = PETSc.Options()
         for key in self._keys:
             db.delValue(key)
+        if self._work is not None:
+            self._work.destroy()
+            self._work = None
         if self.preconditioner_matrix is not None:
             self.preconditioner_matrix.destroy()
             self.preconditioner_matrix = None

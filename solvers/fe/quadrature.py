@@ -115,6 +115,10 @@ class QuadratureLaws:
                 state = law.initial_state(cells.size * n_points)
                 self.groups.append(_Group(law, phase, key, cells, state, {k: v.copy() for k, v in state.items()}))
         self.update_count = 0
+        self.version = 0          # bumped by every change of the stress, tangent or state (see SpecimenProblem)
+        self.state_version = 0    # bumped by every change of the committed state (set, restored, committed, loaded)
+        self._tangent_state = -1  # state_version when the tangent was last written
+        self._linear_at_fixed_state = all(getattr(g.law, "linear_at_fixed_state", g.law.is_linear) for g in self.groups)
 
     @property
     def num_points(self) -> int:
@@ -132,33 +136,45 @@ class QuadratureLaws:
         cells = np.arange(num_cells.size_local + num_cells.num_ghosts, dtype=np.int32)
         return expression.eval(mesh, cells)
 
-    def update(self, strain: fem.Expression) -> None:
+    def update(self, strain: fem.Expression, tangent: bool = True) -> None:
         """Evaluate every law at the strain of ``strain`` (from :meth:`strain_expression`) from the committed state.
 
         Writes :attr:`stress` and :attr:`tangent` (ghosts included) and keeps the new state as the trial state.
+        ``tangent=False`` keeps the tangent already written when that is exact: every law linear at
+        fixed state (its tangent depends on the state only) and no state set, restored or committed
+        since the tangent was written; otherwise the tangent is written anyway.
         """
         values = self.evaluate(strain)
         stress = self.stress.x.array.reshape(-1, 6)
-        tangent = self.tangent.x.array.reshape(-1, 6, 6)
+        tangent_values = self.tangent.x.array.reshape(-1, 6, 6)
+        write_tangent = tangent or self._tangent_state != self.state_version or not self._linear_at_fixed_state
         for group in self.groups:
             if not group.cells.size:
                 continue
             result = group.law.update(values[group.cells].reshape(-1, 6), group.committed)
             dofs = self._dofs[group.cells].ravel()
             stress[dofs] = result.stress
-            tangent[dofs] = result.tangent
+            if write_tangent:
+                tangent_values[dofs] = result.tangent
             group.trial = {k: np.asarray(v) for k, v in result.state.items()}
+        if write_tangent:
+            self._tangent_state = self.state_version
         self.update_count += 1
+        self.version += 1
 
     def commit(self) -> None:
         """Accept the trial state (the end of a converged load step)."""
         for group in self.groups:
             group.committed = {k: v.copy() for k, v in group.trial.items()}
+        self.version += 1
+        self.state_version += 1
 
     def restore(self) -> None:
         """Forget the trial state (a step that is cut)."""
         for group in self.groups:
             group.trial = {k: v.copy() for k, v in group.committed.items()}
+        self.version += 1
+        self.state_version += 1
 
     def set_state(self, name: str, values: np.ndarray) -> None:
         """Set an input state variable (e.g. the damage of :mod:`solvers.fe.phase_field`) at every point.
@@ -171,6 +187,8 @@ class QuadratureLaws:
             if name in group.committed:
                 group.committed[name] = values[group.cells].ravel().copy()
                 group.trial[name] = group.committed[name].copy()
+        self.version += 1
+        self.state_version += 1
 
     def state_snapshot(self) -> dict[str, dict[str, np.ndarray]]:
         """The committed state of every group, ``{key: {name: array (points, ...)}}`` (for checkpoints)."""
@@ -182,6 +200,8 @@ class QuadratureLaws:
             saved = snapshot[group.key]
             group.committed = {k: np.array(saved[k]) for k in group.committed}
             group.trial = {k: v.copy() for k, v in group.committed.items()}
+        self.version += 1
+        self.state_version += 1
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The committed state as flat arrays ``{"group::name": values}`` (for checkpoints)."""

@@ -113,6 +113,7 @@ class SpecimenProblem:
     """
 
     REFACTOR_AFTER = 25
+    LOOSE_RTOL = 1e-6     # relative residual of an inexact linear step (see set_inexact)
 
     def __init__(self, specimen, laws: Mapping[str, ConstitutiveLaw], loading: SpecimenLoading, degree: int = 1,
                  solver: SolverOptions | None = None, newton: NewtonOptions | None = None) -> None:
@@ -156,6 +157,7 @@ class SpecimenProblem:
             options = replace(options, petsc_options={"ksp_type": "cg", "ksp_norm_type": "unpreconditioned",
                                                       "ksp_rtol": 1e-10, "ksp_atol": 0.0,
                                                       "ksp_max_it": 4 * self.REFACTOR_AFTER, **options.petsc_options})
+        self._evaluated: tuple[int, np.ndarray] | None = None
         self._newton = NonlinearSolver(residual, self.u, options, J=jacobian, bcs=self.bcs,
                                        before_assembly=self._evaluate, label="of the specimen displacement",
                                        lag_preconditioner=self._lagged)
@@ -172,8 +174,15 @@ class SpecimenProblem:
 
     # -- state ------------------------------------------------------------------------------------
 
-    def _evaluate(self) -> None:
-        self.laws.update(self._strain)
+    def _evaluate(self, tangent: bool = True) -> None:
+        """The laws at the current ``u``; skipped when neither ``u`` nor the laws changed since the last
+        evaluation (a linear step asks for the residual and the Jacobian at the same state).
+        ``tangent=False``: see :meth:`QuadratureLaws.update`."""
+        last = self._evaluated
+        if last is not None and last[0] == self.laws.version and np.array_equal(last[1], self.u.x.array):
+            return
+        self.laws.update(self._strain, tangent=tangent)
+        self._evaluated = (self.laws.version, self.u.x.array.copy())
 
     def reaction(self) -> float:
         """Force on the loaded group along the load axis, in the load's sense (GPa nm in 2D, GPa nm^2 in 3D)."""
@@ -225,6 +234,12 @@ class SpecimenProblem:
             self._evaluate()  # the laws' trial state at the solution
         return report
 
+    def set_inexact(self, inexact: bool) -> None:
+        """Loose Krylov solves of the next linear steps (``LOOSE_RTOL`` of the whole right-hand side),
+        e.g. while a phase-field pass still moves the damage, or full accuracy again (``False``);
+        no effect on a Newton step (its solves are not linear steps)."""
+        self._newton.rhs_rtol = self.LOOSE_RTOL if inexact else None
+
     @property
     def factorisations(self) -> int:
         """How many times the displacement preconditioner (factorisation) was built."""
@@ -273,10 +288,13 @@ class SpecimenProblem:
         return report
 
     def scale_load(self, factor: float) -> None:
-        """Scale the current state's load, ``u`` and ``delta``, by ``factor`` (laws linear at fixed state)."""
+        """Scale the current state's load, ``u`` and ``delta``, by ``factor`` (laws linear at fixed state:
+        the tangent stays)."""
+        if not self.linear_at_fixed_state:
+            raise ValueError("scaling the load needs laws that are linear at fixed state")
         self.u.x.array[:] *= factor
         self.delta.value = float(self.delta.value) * factor
-        self._evaluate()
+        self._evaluate(tangent=False)
 
     def commit(self) -> None:
         """Accept the current state."""

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MODELS", "SPLITS", "PhaseFieldModel", "SplitEnergy", "split_energy", "tensile_energy", "critical_stress",
-           "elastic_limit_strain", "effective_toughness_factor"]
+__all__ = ["MODELS", "SPLITS", "PhaseFieldModel", "SplitEnergy", "split_energy", "tensile_energy", "principal_strains",
+           "critical_stress", "elastic_limit_strain", "effective_toughness_factor"]
 
 MODELS = ("AT1", "AT2")
 SPLITS = ("none", "volumetric_deviatoric", "spectral")
@@ -249,17 +249,31 @@ def tensile_energy(strain: np.ndarray, stiffness: np.ndarray, split: str,
                    lame: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``psi+`` and ``psi = psi+ + psi-`` (GPa) of ``n`` strains, without stresses or tangents (what a
     hybrid law needs: eigenvalues only for the spectral split). Same arguments as :func:`split_energy`."""
-    total = 0.5 * np.einsum("ni,ij,nj->n", strain, stiffness, strain)
+    total = 0.5 * np.einsum("ni,ni->n", strain, strain @ stiffness.T)    # row-wise dots: einsum, not sum(axis=1)
     if split == "none":
         return total, total
     lam, mu = _split_lame(split, lame)
-    trace = strain[:, :3].sum(axis=1)
+    trace = strain[:, 0] + strain[:, 1] + strain[:, 2]
     t_plus = np.maximum(trace, 0.0)
     if split == "volumetric_deviatoric":
         deviator = _tensor(strain - np.outer(trace / 3.0, [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]))
         return 0.5 * (lam + 2.0 * mu / 3.0) * t_plus**2 + mu * np.einsum("nij,nij->n", deviator, deviator), total
-    plus = np.maximum(np.linalg.eigvalsh(_tensor(strain)), 0.0)
-    return 0.5 * lam * t_plus**2 + mu * np.sum(plus**2, axis=1), total
+    plus = np.maximum(principal_strains(strain), 0.0)
+    return 0.5 * lam * t_plus**2 + mu * np.einsum("ni,ni->n", plus, plus), total
+
+
+def principal_strains(strain: np.ndarray) -> np.ndarray:
+    """Principal values (n, 3) of ``n`` Voigt strains (engineering shears), unordered.
+
+    Strains without out-of-plane shears (every plane-strain point) take the closed form of the
+    in-plane 2x2 block beside ``eps_33``, about 20 times faster than LAPACK's batched ``eigvalsh``;
+    other strains go to ``eigvalsh``.
+    """
+    if strain.shape[0] and not (np.any(strain[:, 3]) or np.any(strain[:, 4])):
+        mean = 0.5 * (strain[:, 0] + strain[:, 1])
+        radius = np.hypot(0.5 * (strain[:, 0] - strain[:, 1]), 0.5 * strain[:, 5])
+        return np.stack([mean + radius, mean - radius, strain[:, 2]], axis=1)
+    return np.linalg.eigvalsh(_tensor(strain))
 
 
 def _divided_differences(values: np.ndarray) -> np.ndarray:

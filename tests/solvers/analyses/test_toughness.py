@@ -212,6 +212,8 @@ def test_a_split_needs_isotropic_phases(homogeneous):
     ({"mode": "notched", "prescribed": "opening", "displacement": [0.0, 1.0]}, r"opening=None must be a list"),
     ({"mode": "notched", "prescribed": "opening", "opening": [0.0, 1.0], "split": "spectral"},
      "prescribed='opening' needs displacement steps that are linear at fixed damage"),
+    ({"easy_passes": 0}, r"easy_passes=0 must be a positive integer"),
+    ({"staggered": {"inexact": "yes"}}, r"staggered inexact='yes' must be true or false"),
 ])
 def test_bad_toughness_settings_are_refused_when_the_case_is_read(table, message):
     with pytest.raises(ValueError, match=message):
@@ -224,6 +226,8 @@ def test_case_settings_become_the_analysis_settings():
     assert settings.phase_field() == PhaseFieldModel(model="AT2", length=2.5, split="volumetric_deviatoric")
     assert settings.staggered == StaggeredSettings(tolerance=1e-3, max_iterations=50)
     assert settings.strain == (0.0, 0.1)
+    grown = parse_settings({"steps": 20, "max_step": 0.2, "easy_passes": 12}).step_settings()
+    assert (grown.initial, grown.maximum, grown.easy_iterations) == (0.05, 0.2, 12)
 
 
 def test_a_notched_specimen_cracks_from_its_notch_and_the_r_curve_gives_the_fracture_energy():
@@ -463,3 +467,43 @@ def test_a_toughness_mode_on_the_wrong_kind_of_body_is_refused_when_the_case_is_
     with pytest.raises(ValueError, match="run on a specimen geometry; \\[geometry\\] kind='laminate' builds a rve"):
         parse_case({"geometry": rve, "materials": {"a": solid, "b": solid}, "mesh": {"size": 0.3},
                     "analysis": {"type": "toughness", "mode": "notched", "displacement": [0.0, 1.0]}})
+
+
+def test_a_linear_specimen_step_evaluates_its_laws_once_per_state_and_scaling_keeps_the_exact_tangent():
+    # Hybrid damaged laws on a small SENT with a random damage: a linear displacement step asks
+    # for the residual and the Jacobian at the same state, which is evaluated once; scaling the
+    # load scales the stress by the factor and the driving energy by its square, and the tangent it
+    # keeps is the one a full evaluation at the scaled state writes (bit for bit).
+    from meshing import laminate_geometry, single_edge_notched_tension
+    from meshing.specimen_mesh import build_specimen
+    from solvers.analyses.notched import loading_of
+    from solvers.fe.phase_field import damaged_laws
+    from solvers.fe.specimen_problem import SpecimenProblem
+
+    W, H = 10.0, 20.0
+    geometry = single_edge_notched_tension(W, H, 2.0, laminate_geometry([H], ["solid"], [W]), notch_width=0.5)
+    specimen = build_specimen(geometry, MeshSettings(size=1.0), comm=MPI.COMM_SELF)
+    model = PhaseFieldModel("AT1", 1.0, split="spectral", hybrid=True)
+    problem = SpecimenProblem(specimen, damaged_laws({"solid": SOLID}, model), loading_of(specimen, "tension"))
+    laws = problem.laws
+    damage = np.random.default_rng(0).uniform(0.0, 0.9, (problem.specimen.mesh.topology.index_map(2).size_local,
+                                                          laws.num_points))
+    laws.set_state("damage", damage)
+    before = laws.update_count
+    assert problem.solve(0.2).converged
+    assert laws.update_count - before == 2            # the step (residual and Jacobian: one state), then the solution
+    problem._evaluate()
+    assert laws.update_count - before == 2            # nothing changed: not evaluated again
+    stress, tangent = laws.stress.x.array.copy(), laws.tangent.x.array.copy()
+    driving = np.concatenate([g.trial["driving"] for g in laws.groups])
+    problem.scale_load(3.0)
+    assert laws.stress.x.array == pytest.approx(3.0 * stress, rel=1e-12, abs=1e-14)
+    assert np.concatenate([g.trial["driving"] for g in laws.groups]) == pytest.approx(9.0 * driving, rel=1e-12, abs=1e-16)
+    kept = laws.tangent.x.array.copy()
+    laws.tangent.x.array[:] = 0.0
+    laws.update(problem._strain, tangent=True)
+    assert np.array_equal(kept, laws.tangent.x.array) and np.array_equal(kept, tangent)
+    laws.set_state("damage", 0.5 * damage)            # a new state: the tangent is written even when not asked
+    laws.update(problem._strain, tangent=False)
+    assert not np.array_equal(kept, laws.tangent.x.array)
+    problem.destroy()

@@ -46,3 +46,16 @@ def test_without_history_the_mixed_step_is_the_relaxed_step():
 def test_bad_acceleration_settings_are_refused(key, value):
     with pytest.raises(ValueError, match=key):
         StaggeredSettings(**{key: value})
+
+
+def test_stalled_passes_are_told_from_converging_ones_and_from_a_running_crack_front():
+    from solvers.fe.alternate_minimisation import stalled
+
+    converging = list(4e-2 * 0.7 ** np.arange(30))
+    circling = [2.0e-3, 2.8e-3] * 10 + [2.1e-3]                      # over-relaxed passes flip-flopping
+    escaping = list(1e-3 * 1.03 ** np.arange(25))                     # slowly leaving a saddle
+    front = list(4e-2 + 5e-3 * np.sin(np.arange(30)))                 # a crack running: large, steady changes
+    assert not any(stalled(converging[:k]) for k in range(1, 31))
+    assert stalled(circling) and stalled(escaping)
+    assert not any(stalled(front[:k]) for k in range(1, 31))
+    assert not stalled(circling[:19])                                 # too few passes to tell

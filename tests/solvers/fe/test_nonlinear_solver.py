@@ -86,3 +86,49 @@ def test_the_obstacle_problem_is_solved_with_its_exact_contact_zone(n):
     exact = np.where(s < a, s**2 / 2 - a * s, -0.1)
     assert u.x.array.min() >= -0.1 - 1e-12
     assert np.abs(u.x.array - exact).max() < 2.0 / n**2
+
+
+def test_a_loose_linear_step_stops_at_rtol_of_the_whole_right_hand_side_not_of_its_initial_residual():
+    # A linear problem (Poisson, -lap u = 1, u = 0 on the boundary) as a ksponly step with CG +
+    # Jacobi. With rhs_rtol = 1e-8 its Krylov tolerance is measured against the whole system's
+    # right-hand side f = J u0 - F(u0): from a guess already within 1e-6 of the solution the solve
+    # stops as soon as ||J u - f|| <= 1e-8 ||f|| (a few iterations), instead of asking for 1e-8 of
+    # the guess's residual (as many iterations as from zero, which rhs_rtol = None does).
+    domain = mesh.create_unit_square(MPI.COMM_SELF, 48, 48)
+    V = fem.functionspace(domain, ("Lagrange", 1))
+    u, v = fem.Function(V), ufl.TestFunction(V)
+    F = (ufl.dot(ufl.grad(u), ufl.grad(v)) - v) * ufl.dx
+    domain.topology.create_connectivity(1, 2)
+    boundary = fem.locate_dofs_topological(V, 1, mesh.exterior_facet_indices(domain.topology))
+    options = NewtonOptions(method="ksponly", linear=SolverOptions(method="cg-gamg"),
+                            petsc_options={"pc_type": "jacobi", "ksp_rtol": 1e-8, "ksp_norm_type": "unpreconditioned",
+                                           "ksp_max_it": 2000})
+    solver = NonlinearSolver(F, u, options, bcs=[fem.dirichletbc(0.0, boundary, V)], before_assembly=lambda: None)
+    solver.rhs_rtol = 1e-8
+    ksp = solver.snes.getKSP()
+
+    def relative_residual() -> float:
+        A, b = solver.problem.A, solver.problem.b
+        x = u.x.petsc_vec
+        f = b.duplicate()
+        A.mult(x, f)
+        f.axpy(-1.0, b)              # f = J u - F(u), the right-hand side
+        r = b.duplicate()
+        A.mult(x, r)
+        r.axpy(-1.0, f)              # J u - f = F(u)
+        return r.norm() / f.norm()
+
+    solver.solve()
+    from_zero = ksp.getIterationNumber()
+    exact = u.x.array.copy()
+    u.x.array[:] = exact * (1.0 + 1e-6 * np.cos(np.arange(exact.size)))
+    solver.solve()
+    from_guess = ksp.getIterationNumber()
+    solver.snes.computeFunction(u.x.petsc_vec, solver.problem.b)
+    assert relative_residual() <= 1e-8 * 1.01
+    assert from_zero > 50 and from_guess < from_zero / 2
+    solver.rhs_rtol = None                                       # the configured rtol of the initial residual
+    u.x.array[:] = exact * (1.0 + 1e-6 * np.cos(np.arange(exact.size)))
+    solver.solve()
+    assert ksp.getIterationNumber() > 0.8 * from_zero and ksp.getTolerances()[1] == 0.0
+    solver.destroy()

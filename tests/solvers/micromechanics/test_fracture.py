@@ -120,3 +120,17 @@ def test_the_tensile_energy_is_the_splits(split):
     positive, total = tensile_energy(strains, material.stiffness, split, lame)
     assert positive == pytest.approx(full.positive, rel=1e-12, abs=1e-18)
     assert total == pytest.approx(full.positive + full.negative, rel=1e-12, abs=1e-18)
+
+
+def test_principal_strains_are_the_eigenvalues_of_plane_and_general_strains():
+    # The closed form for strains without out-of-plane shears (plane strain) against LAPACK, and
+    # the general path, with repeated eigenvalues among them.
+    from solvers.micromechanics.fracture import _tensor, principal_strains
+
+    general = _strains(60)
+    plane = general.copy()
+    plane[:, 3:5] = 0.0
+    plane[4] = [1e-2, 1e-2, 0, 0, 0, 0]                  # a double in-plane eigenvalue
+    for strains in (plane, general):
+        expected = np.linalg.eigvalsh(_tensor(strains))
+        assert np.sort(principal_strains(strains), axis=1) == pytest.approx(expected, abs=1e-16)
