@@ -198,16 +198,18 @@ class NonlinearSolver:
             db[f"{self.prefix}{key}"] = value
         snes.setFromOptions()
         self._linear = options.method == "ksponly" and before_assembly is not None
+        self._configured_atol = snes.getKSP().getTolerances()[1]
         self.rhs_rtol: float | None = None
         self._work = None
         if bounds is not None:
             snes.setVariableBounds(bounds[0].x.petsc_vec, bounds[1].x.petsc_vec)
 
     def _tolerance_against_rhs(self, snes: PETSc.SNES, x: PETSc.Vec, A: PETSc.Mat) -> None:
-        """The KSP's absolute tolerance: ``rhs_rtol ||J x - F(x)||`` (F computed at ``x`` just before), or 0."""
+        """The KSP's absolute tolerance: ``rhs_rtol ||J x - F(x)||`` (F computed at ``x`` just before), or the
+        configured one."""
         ksp = snes.getKSP()
         if self.rhs_rtol is None:
-            ksp.setTolerances(atol=0.0)
+            ksp.setTolerances(atol=self._configured_atol)
             return
         if self._work is None:
             self._work = x.duplicate()
