@@ -1,5 +1,6 @@
-"""Benchmark: the 2D nacre notched beam (``cases/nacre_notched.toml``, ~2.2e5 dofs) to complete
-fracture on 2 ranks, as shipped.
+"""Benchmark: the 2D nacre notched beam (``cases/nacre_notched.toml``, 1.5e5 displacement + 7.7e4
+damage dofs) on 2 ranks, as shipped: to complete fracture (force below ``stop_at`` of its peak) or to
+the end of its opening path, whichever comes first (``complete_fracture`` in the record says which).
 
 Runs ``mpirun -n 2 amorfem run cases/nacre_notched.toml`` from scratch (extra ``--set`` overrides
 are passed on, e.g. ``--set 'analysis.staggered={anderson = 0}'`` for plain alternate
