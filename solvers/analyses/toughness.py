@@ -147,7 +147,7 @@ class ToughnessSettings(LoadPathSettings):
     easy_passes: int = 4
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.easy_passes, int) and self.easy_passes > 0):
+        if not (type(self.easy_passes) is int and self.easy_passes > 0):
             raise ValueError(f"[analysis] easy_passes={self.easy_passes!r} must be a positive integer")
         super().__post_init__()
         object.__setattr__(self, "interfaces", _interfaces(self.interfaces))
@@ -185,6 +185,10 @@ class ToughnessSettings(LoadPathSettings):
             if key == "opening" and self.split != "none" and not self.hybrid:
                 raise ValueError(f"[analysis] prescribed='opening' needs displacement steps that are linear at fixed "
                                  f"damage: split='none' or hybrid=true (got split='{self.split}', hybrid=false)")
+        if self.staggered.inexact and not (self.mode == "notched" and self.prescribed == "opening"):
+            raise ValueError(f"[analysis] staggered.inexact=true needs mode='notched' with prescribed='opening' (got "
+                             f"mode='{self.mode}', prescribed='{self.prescribed}'): loose passes need not lower the "
+                             f"energy, which the released energy of other paths cannot book")
         if self.crack_region is not None:
             region = self.crack_region
             if (len(region) != 2 or len(region[0]) != len(region[1]) or len(region[0]) not in (2, 3)

@@ -197,11 +197,13 @@ def alternate_minimisation(solve_displacement: Callable[[], object], damage: Dam
     """
     report = StaggeredReport()
     inexact = set_inexact if settings.inexact else None
+    loose = [False]     # the last displacement solve was a loose one
 
     def displacement() -> bool:
         start = MPI.Wtime()
         if inexact is not None:
-            inexact(bool(report.changes) and report.changes[-1] > settings.tolerance)  # not the first, not the last
+            loose[0] = bool(report.changes) and report.changes[-1] > settings.tolerance  # not the first, not the last
+            inexact(loose[0])
         damage.push_to_laws()
         result = solve_displacement()
         report.seconds["displacement"] += MPI.Wtime() - start
@@ -214,15 +216,17 @@ def alternate_minimisation(solve_displacement: Callable[[], object], damage: Dam
         return result.converged
 
     try:
-        return _passes(displacement, damage, settings, damage_step, report)
+        return _passes(displacement, damage, settings, damage_step, report, lambda: loose[0])
     finally:
         if inexact is not None:
             inexact(False)
 
 
 def _passes(displacement: Callable[[], bool], damage: DamageField, settings: StaggeredSettings,
-            damage_step: Callable[[], int] | None, report: StaggeredReport) -> StaggeredReport:
-    """The passes of :func:`alternate_minimisation` (``displacement()`` solves and records one displacement)."""
+            damage_step: Callable[[], int] | None, report: StaggeredReport,
+            last_was_loose: Callable[[], bool]) -> StaggeredReport:
+    """The passes of :func:`alternate_minimisation` (``displacement()`` solves and records one displacement;
+    ``last_was_loose()`` says whether the last one was an inexact solve, which the converged state must not keep)."""
     if not displacement():
         return report
     accelerate = settings.anderson > 0 or settings.relaxation != 1.0
@@ -250,7 +254,7 @@ def _passes(displacement: Callable[[], bool], damage: DamageField, settings: Sta
             if iteration % PROGRESS_EVERY == 0:  # a crack jump can take minutes: show that it moves
                 log.info("alternate minimisation: pass %d, damage change %.3e (tolerance %.1e)", iteration, change,
                          settings.tolerance)
-        if mixing is not None and stalled(report.changes):
+        if mixing is not None and change > settings.tolerance and stalled(report.changes):
             mixing = None      # accelerated passes circling (a saddle, a flip-flopping node): plain, monotone passes
             report.plain_from = iteration
             if damage.body.comm.rank == 0:
@@ -260,7 +264,7 @@ def _passes(displacement: Callable[[], bool], damage: DamageField, settings: Sta
             if len(report.changes) > 1 and change > report.changes[-2]:
                 mixing.restart()  # the mixed step did not reduce the residual: start afresh from here
             damage.set_within_bounds(mixing.update(previous, damage.d.x.array))
-        if change > 0 and not displacement():
+        if (change > 0 or last_was_loose()) and not displacement():
             return report
         if change <= settings.tolerance:
             report.converged = True

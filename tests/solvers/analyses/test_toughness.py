@@ -214,6 +214,8 @@ def test_a_split_needs_isotropic_phases(homogeneous):
      "prescribed='opening' needs displacement steps that are linear at fixed damage"),
     ({"easy_passes": 0}, r"easy_passes=0 must be a positive integer"),
     ({"staggered": {"inexact": "yes"}}, r"staggered inexact='yes' must be true or false"),
+    ({"staggered": {"inexact": True}}, r"staggered.inexact=true needs mode='notched' with prescribed='opening'"),
+    ({"easy_passes": True}, r"easy_passes=True must be a positive integer"),
 ])
 def test_bad_toughness_settings_are_refused_when_the_case_is_read(table, message):
     with pytest.raises(ValueError, match=message):

@@ -59,3 +59,48 @@ def test_stalled_passes_are_told_from_converging_ones_and_from_a_running_crack_f
     assert stalled(circling) and stalled(escaping)
     assert not any(stalled(front[:k]) for k in range(1, 31))
     assert not stalled(circling[:19])                                 # too few passes to tell
+
+
+def test_inexact_passes_start_and_end_on_full_accuracy_solves():
+    # Fake solves on a 1-dof "damage" whose map converges in a few passes: the first displacement
+    # solve of the step and the one after the damage has settled are full-accuracy, the ones in
+    # between loose, and the solver is left at full accuracy. A last damage solve that changes
+    # nothing after a loose solve still gets its full-accuracy displacement solve.
+    from types import SimpleNamespace
+
+    from solvers.fe.alternate_minimisation import alternate_minimisation
+
+    class FakeDamage:
+        def __init__(self, images):
+            self.images = list(images)
+            self.d = SimpleNamespace(x=SimpleNamespace(array=np.array([0.0])))
+            self.space = SimpleNamespace(dofmap=SimpleNamespace(index_map=SimpleNamespace(size_local=1)))
+            self.body = SimpleNamespace(comm=MPI.COMM_SELF)
+
+        def push_to_laws(self):
+            pass
+
+        def set_driving(self):
+            pass
+
+        def solve(self):
+            self.d.x.array[:] = self.images.pop(0)
+            return 1
+
+        def max_change(self, previous):
+            return float(np.abs(self.d.x.array - previous).max())
+
+        def set_within_bounds(self, values):
+            self.d.x.array[:] = values
+
+    modes, log = [], []
+    report = SimpleNamespace(converged=True, iterations=1, krylov=[1], reason="")
+    for images in ([0.5, 0.6, 0.6], [0.5, 0.6, 0.60001]):
+        modes.clear()
+        log.clear()
+        damage = FakeDamage(images)
+        result = alternate_minimisation(lambda: log.append(modes[-1]) or report, damage,
+                                        StaggeredSettings(tolerance=1e-3, anderson=0, inexact=True),
+                                        set_inexact=modes.append)
+        assert result.converged and result.iterations == 3
+        assert log == [False, True, True, False] and modes[-1] is False
