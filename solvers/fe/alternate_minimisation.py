@@ -197,13 +197,11 @@ def alternate_minimisation(solve_displacement: Callable[[], object], damage: Dam
     """
     report = StaggeredReport()
     inexact = set_inexact if settings.inexact else None
-    loose = [False]     # the last displacement solve was a loose one
 
     def displacement() -> bool:
         start = MPI.Wtime()
         if inexact is not None:
-            loose[0] = bool(report.changes) and report.changes[-1] > settings.tolerance  # not the first, not the last
-            inexact(loose[0])
+            inexact(bool(report.changes) and report.changes[-1] > settings.tolerance)  # not the first, not the last
         damage.push_to_laws()
         result = solve_displacement()
         report.seconds["displacement"] += MPI.Wtime() - start
@@ -216,17 +214,17 @@ def alternate_minimisation(solve_displacement: Callable[[], object], damage: Dam
         return result.converged
 
     try:
-        return _passes(displacement, damage, settings, damage_step, report, lambda: loose[0])
+        return _passes(displacement, damage, settings, damage_step, report, inexact is not None)
     finally:
         if inexact is not None:
             inexact(False)
 
 
 def _passes(displacement: Callable[[], bool], damage: DamageField, settings: StaggeredSettings,
-            damage_step: Callable[[], int] | None, report: StaggeredReport,
-            last_was_loose: Callable[[], bool]) -> StaggeredReport:
+            damage_step: Callable[[], int] | None, report: StaggeredReport, inexact: bool) -> StaggeredReport:
     """The passes of :func:`alternate_minimisation` (``displacement()`` solves and records one displacement;
-    ``last_was_loose()`` says whether the last one was an inexact solve, which the converged state must not keep)."""
+    with ``inexact``, the solve after a pass whose change exceeded the tolerance was loose, and the
+    converged state must not keep it)."""
     if not displacement():
         return report
     accelerate = settings.anderson > 0 or settings.relaxation != 1.0
@@ -264,7 +262,8 @@ def _passes(displacement: Callable[[], bool], damage: DamageField, settings: Sta
             if len(report.changes) > 1 and change > report.changes[-2]:
                 mixing.restart()  # the mixed step did not reduce the residual: start afresh from here
             damage.set_within_bounds(mixing.update(previous, damage.d.x.array))
-        if (change > 0 or last_was_loose()) and not displacement():
+        last_was_loose = inexact and len(report.changes) > 1 and report.changes[-2] > settings.tolerance
+        if (change > 0 or last_was_loose) and not displacement():
             return report
         if change <= settings.tolerance:
             report.converged = True

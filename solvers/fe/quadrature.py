@@ -162,19 +162,22 @@ class QuadratureLaws:
         self.update_count += 1
         self.version += 1
 
+    def _state_changed(self) -> None:
+        """Every change of the committed (or trial) state: the stress, tangent and state are stale."""
+        self.version += 1
+        self.state_version += 1
+
     def commit(self) -> None:
         """Accept the trial state (the end of a converged load step)."""
         for group in self.groups:
             group.committed = {k: v.copy() for k, v in group.trial.items()}
-        self.version += 1
-        self.state_version += 1
+        self._state_changed()
 
     def restore(self) -> None:
         """Forget the trial state (a step that is cut)."""
         for group in self.groups:
             group.trial = {k: v.copy() for k, v in group.committed.items()}
-        self.version += 1
-        self.state_version += 1
+        self._state_changed()
 
     def set_state(self, name: str, values: np.ndarray) -> None:
         """Set an input state variable (e.g. the damage of :mod:`solvers.fe.phase_field`) at every point.
@@ -187,8 +190,7 @@ class QuadratureLaws:
             if name in group.committed:
                 group.committed[name] = values[group.cells].ravel().copy()
                 group.trial[name] = group.committed[name].copy()
-        self.version += 1
-        self.state_version += 1
+        self._state_changed()
 
     def state_snapshot(self) -> dict[str, dict[str, np.ndarray]]:
         """The committed state of every group, ``{key: {name: array (points, ...)}}`` (for checkpoints)."""
@@ -200,8 +202,7 @@ class QuadratureLaws:
             saved = snapshot[group.key]
             group.committed = {k: np.array(saved[k]) for k in group.committed}
             group.trial = {k: v.copy() for k, v in group.committed.items()}
-        self.version += 1
-        self.state_version += 1
+        self._state_changed()
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The committed state as flat arrays ``{"group::name": values}`` (for checkpoints)."""

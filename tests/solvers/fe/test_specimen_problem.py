@@ -1,0 +1,54 @@
+"""A specimen's displacement problem with damaged laws: what a linear step evaluates, and what
+scaling its load keeps (SENT, hybrid spectral split). Units: nm, GPa."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from meshing import MeshSettings
+from solvers.micromechanics.fracture import PhaseFieldModel
+from solvers.micromechanics.materials import isotropic
+
+SOLID = replace(isotropic(100.0, 0.25, 3.0), fracture_energy=1.0)
+
+
+def test_a_linear_specimen_step_evaluates_its_laws_once_per_state_and_scaling_keeps_the_exact_tangent():
+    # Hybrid damaged laws on a small SENT with a random damage: a linear displacement step asks
+    # for the residual and the Jacobian at the same state, which is evaluated once; scaling the
+    # load scales the stress by the factor and the driving energy by its square, and the tangent it
+    # keeps is the one a full evaluation at the scaled state writes (bit for bit).
+    from meshing import laminate_geometry, single_edge_notched_tension
+    from meshing.specimen_mesh import build_specimen
+    from solvers.analyses.notched import loading_of
+    from solvers.fe.phase_field import damaged_laws
+    from solvers.fe.specimen_problem import SpecimenProblem
+
+    W, H = 10.0, 20.0
+    geometry = single_edge_notched_tension(W, H, 2.0, laminate_geometry([H], ["solid"], [W]), notch_width=0.5)
+    specimen = build_specimen(geometry, MeshSettings(size=1.0), comm=MPI.COMM_SELF)
+    model = PhaseFieldModel("AT1", 1.0, split="spectral", hybrid=True)
+    problem = SpecimenProblem(specimen, damaged_laws({"solid": SOLID}, model), loading_of(specimen, "tension"))
+    laws = problem.laws
+    damage = np.random.default_rng(0).uniform(0.0, 0.9, (problem.specimen.mesh.topology.index_map(2).size_local,
+                                                          laws.num_points))
+    laws.set_state("damage", damage)
+    before = laws.update_count
+    assert problem.solve(0.2).converged
+    assert laws.update_count - before == 2            # the step (residual and Jacobian: one state), then the solution
+    problem._evaluate()
+    assert laws.update_count - before == 2            # nothing changed: not evaluated again
+    stress, tangent = laws.stress.x.array.copy(), laws.tangent.x.array.copy()
+    driving = np.concatenate([g.trial["driving"] for g in laws.groups])
+    problem.scale_load(3.0)
+    assert laws.stress.x.array == pytest.approx(3.0 * stress, rel=1e-12, abs=1e-14)
+    assert np.concatenate([g.trial["driving"] for g in laws.groups]) == pytest.approx(9.0 * driving, rel=1e-12, abs=1e-16)
+    kept = laws.tangent.x.array.copy()
+    laws.tangent.x.array[:] = 0.0
+    laws.update(problem._strain, tangent=True)
+    assert np.array_equal(kept, laws.tangent.x.array) and np.array_equal(kept, tangent)
+    laws.set_state("damage", 0.5 * damage)            # a new state: the tangent is written even when not asked
+    laws.update(problem._strain, tangent=False)
+    assert not np.array_equal(kept, laws.tangent.x.array)
+    problem.destroy()
