@@ -1,15 +1,20 @@
-"""Benchmark: the 2D nacre notched beam (``cases/nacre_notched.toml``, 1.5e5 displacement + 7.7e4
-damage dofs) on 2 ranks, as shipped: to complete fracture (force below ``stop_at`` of its peak) or to
-the end of its opening path, whichever comes first (``complete_fracture`` in the record says which).
+"""Benchmark: a 2D nacre notched specimen on 2 ranks, as shipped, to complete fracture (force below
+``stop_at`` of its peak) or to the end of its opening path, whichever comes first
+(``complete_fracture`` in the record says which).
 
-Runs ``mpirun -n 2 amorfem run cases/nacre_notched.toml`` from scratch (extra ``--set`` overrides
+``--case nacre_sent`` (default): single-edge-notched tension across 11 tablet rows
+(``cases/nacre_sent.toml``, 1.0e5 displacement + 5.0e4 damage dofs), which breaks through.
+``--case nacre_notched``: the three-point-bending beam (1.5e5 + 7.7e4 dofs), whose last rows stay
+compressed under the loading pin (it ends as a hinge, not in complete fracture).
+
+Runs ``mpirun -n 2 amorfem run cases/<case>.toml`` from scratch (extra ``--set`` overrides
 are passed on, e.g. ``--set 'analysis.staggered={anderson = 0}'`` for plain alternate
 minimisation) and appends to ``benchmarks/results/toughness.json`` (atomically) a record of:
 load steps; alternate-minimisation passes per step (mean, max); Newton and Krylov iterations of
 the displacement solves; damage (SNES VI) iterations; the time split between meshing, the
 displacement solves and the damage solves (s); the wall time; and the headline results (peak
 force GPa nm, J_IC J/m^2, crack extension nm).
-Usage: ``.venv/bin/python benchmarks/toughness.py [--set KEY=VALUE ...] [--label TEXT]``, or
+Usage: ``.venv/bin/python benchmarks/toughness.py [--case NAME] [--set KEY=VALUE ...] [--label TEXT]``, or
 ``--from DIR`` to record a finished run of the same case (e.g. the nacre run of
 ``cases/toughness_comparison.py nacre``) without running it again (its wall time is then the
 run's own total, from its summary).
@@ -28,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CASE = ROOT / "cases" / "nacre_notched.toml"
+CASES = ("nacre_sent", "nacre_notched")
 OUT = ROOT / "benchmarks" / "results" / "toughness.json"
 
 
@@ -39,7 +44,8 @@ def record_of(summary: dict, wall: float, label: str, overrides: list[str]) -> d
     newton = sum(curve["newton"][1:])
     krylov = sum(curve["krylov"][1:]) if "krylov" in curve else None   # runs before 2026-12-02 did not record it
     return {
-        "label": label, "overrides": overrides, "code": summary["code"], "dofs": summary["dofs"],
+        "case": Path(summary["case"]["name"]).stem, "label": label, "overrides": overrides, "code": summary["code"],
+        "dofs": summary["dofs"], "damage_dofs": summary["mesh"]["vertices"],   # P1 damage: one per vertex
         "cells": summary["mesh"]["cells"], "ranks": summary["ranks"],
         "steps": toughness["steps"], "passes_per_step": sum(passes) / len(passes), "max_passes": max(passes),
         "passes": sum(passes), "newton": newton, "krylov": krylov,
@@ -58,19 +64,20 @@ def record_of(summary: dict, wall: float, label: str, overrides: list[str]) -> d
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case", choices=CASES, default=CASES[0])
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--label", default="as shipped")
     parser.add_argument("--from", dest="source", type=Path, default=None, help="a finished run's folder")
     args = parser.parse_args()
     if args.source is not None:
         summary = json.loads((args.source / "summary.json").read_text())
-        if Path(summary["case"]["name"]).stem != CASE.stem:
-            raise SystemExit(f"{args.source} holds case '{summary['case']['name']}', not {CASE.stem}")
+        if Path(summary["case"]["name"]).stem != args.case:
+            raise SystemExit(f"{args.source} holds case '{summary['case']['name']}', not {args.case} (see --case)")
         return _write(record_of(summary, summary["timings"]["total"], args.label, args.overrides))
     bin_dir = Path(sys.executable).parent
     with tempfile.TemporaryDirectory() as scratch:
-        command = [str(bin_dir / "mpirun"), "-n", "2", str(bin_dir / "amorfem"), "run", str(CASE), "--out",
-                   f"{scratch}/nacre_notched", "--no-picture"]
+        command = [str(bin_dir / "mpirun"), "-n", "2", str(bin_dir / "amorfem"), "run",
+                   str(ROOT / "cases" / f"{args.case}.toml"), "--out", f"{scratch}/{args.case}", "--no-picture"]
         for override in args.overrides:
             command += ["--set", override]
         start = time.perf_counter()
@@ -78,7 +85,7 @@ def main() -> int:
         wall = time.perf_counter() - start
         if run.returncode:
             return run.returncode
-        summary = json.loads((Path(scratch) / "nacre_notched" / "summary.json").read_text())
+        summary = json.loads((Path(scratch) / args.case / "summary.json").read_text())
     return _write(record_of(summary, wall, args.label, args.overrides))
 
 
@@ -90,7 +97,7 @@ def _write(record: dict) -> int:
     write_json_atomic(OUT, {"units": {"time": "s", "force": "GPa nm (N/m)", "J": "J/m^2", "length": "nm"},
                             "records": records + [record]})
     s = record["seconds"]
-    print(f"{record['dofs']} dofs, {record['steps']} steps, passes/step {record['passes_per_step']:.1f} "
+    print(f"{record['case']}: {record['dofs']} + {record['damage_dofs']} dofs, {record['steps']} steps, passes/step {record['passes_per_step']:.1f} "
           f"(max {record['max_passes']}), Krylov/Newton {record['krylov_per_newton']}; wall {wall:.0f} s "
           f"(mesh {s.get('mesh', 0):.0f}, displacement {s['displacement']:.0f}, damage {s['damage']:.0f})", flush=True)
     return 0

@@ -310,17 +310,22 @@ def single_edge_notched_tension(
     notch_width: float | None = None,
     thickness: float | None = None,
     origin: Sequence[float] = (),
+    notch_face: str = "xmin",
 ) -> SpecimenGeometry:
-    """Single-edge-notched tension (SENT): a notch from the x1 = 0 face at mid-height.
+    """Single-edge-notched tension (SENT): a notch from the middle of the ``notch_face`` face.
 
-    Loaded by displacing the ``ymax`` face against the ``ymin`` face (x2 is the loading axis).
+    ``notch_face = "xmin"`` (default): the notch runs along x1 from x1 = 0 at mid-height and the
+    ``ymax`` face is pulled along x2 against the ``ymin`` face (x2 is the loading axis).
+    ``notch_face = "ymin"``: the notch runs along x2 from x2 = 0 at mid-width and the ``xmax``
+    face is pulled along x1 against the ``xmin`` face, e.g. a crack across the tablet rows of
+    nacre (stacked along x2) with the tablets loaded along their length.
 
     Parameters
     ----------
     width : float
-        W, along x1 (the ligament direction) (nm).
+        Extent along x1 (nm): the ligament W for ``notch_face = "xmin"``, the grip distance for ``"ymin"``.
     height : float
-        H, along x2 (the loading direction) (nm).
+        Extent along x2 (nm): the grip distance for ``"xmin"``, the ligament W for ``"ymin"``.
     crack_length : float
         Notch depth a (nm), 0 < a < W.
     microstructure : PeriodicGeometry or mapping
@@ -329,11 +334,21 @@ def single_edge_notched_tension(
     thickness : float, optional
         B along x3 for a 3D specimen (nm); 2D when omitted.
     origin : sequence of float
+    notch_face : {"xmin", "ymin"}
+        The face the notch is cut from.
     """
     check_positive("crack_length", crack_length)
+    if notch_face not in SENT_NOTCH_FACES:
+        raise ValueError(f"notch_face={notch_face!r} is not allowed for single-edge-notched tension; allowed: "
+                         f"{', '.join(SENT_NOTCH_FACES)}")
     outline = [width, height] + ([thickness] if thickness is not None else [])
     w = crack_length / 20 if notch_width is None else notch_width
-    return specimen_geometry(outline, microstructure, notches=[Notch("xmin", height / 2, crack_length, w)], origin=origin)
+    centre = height / 2 if notch_face == "xmin" else width / 2
+    return specimen_geometry(outline, microstructure, notches=[Notch(notch_face, centre, crack_length, w)], origin=origin)
+
+
+#: Faces a SENT notch may be cut from (the load axis is the other in-plane axis).
+SENT_NOTCH_FACES = ("xmin", "ymin")
 
 
 def three_point_bending(

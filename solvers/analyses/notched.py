@@ -1,8 +1,9 @@
 """Toughness of a notched specimen: phase-field fracture under displacement control (``mode = "notched"``).
 
 The specimen (:mod:`meshing.specimen`: a microstructure tiled and cut to an outline, with a
-notch) is loaded by a prescribed displacement: single-edge-notched tension (the ``ymax`` grip
-pulled along x2 against the ``ymin`` grip, both clamped along x1) or three-point bending (the
+notch) is loaded by a prescribed displacement: single-edge-notched tension (the far grip pulled
+normal to the notch against the near one, both clamped: ``ymax`` against ``ymin`` for a notch
+along x1, ``xmax`` against ``xmin`` for a notch along x2) or three-point bending (the
 ``load`` patch pushed down between the pinned ``support_left`` and the roller ``support_right``).
 Each step minimises the energy by alternate displacement and damage solves
 (:mod:`solvers.fe.alternate_minimisation`); cracks may run only inside ``crack_region`` (the mesh
@@ -283,7 +284,7 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
     E_prime = min(_plane_modulus(materials[p]) for p in specimen.phases)
     a, outline = notch.depth, geometry.outline.lengths
     if kind == "tension":
-        W = outline[0]
+        W = outline[notch.axis]     # the ligament runs along the notch
         K_Q = force[k] / W * math.sqrt(math.pi * a) * sent_geometry_factor(a / W)
     else:
         depth = outline[1]

@@ -355,15 +355,21 @@ def _point_volumes(problem: SpecimenProblem) -> np.ndarray:
 def loading_of(specimen, kind: str) -> SpecimenLoading:
     """The standard loading of a specimen kind.
 
-    ``"tension"`` (SENT): the ``ymax`` face pulled along x2 against the ``ymin`` face, both
-    held along x1 (clamped grips); ``"bending"`` (three-point bending): the ``load`` patch
-    pushed down along x2, ``support_left`` pinned (x1, x2), ``support_right`` on a roller (x2).
+    ``"tension"`` (SENT): pulled normal to its notch, clamped grips. A notch along x1 (cut from
+    an x face): the ``ymax`` face pulled along x2 against the ``ymin`` face, both held along x1;
+    a notch along x2 (cut from a y face): the ``xmax`` face pulled along x1 against the ``xmin``
+    face, both held along x2. ``"bending"`` (three-point bending): the ``load`` patch pushed
+    down along x2, ``support_left`` pinned (x1, x2), ``support_right`` on a roller (x2).
     In 3D the x3 displacement of the grips (or the pins) is held too.
     """
     extra: Sequence[int] = (2,) if specimen.dim == 3 else ()
     if kind == "tension":
-        return SpecimenLoading(load="ymax", axis=1, sign=1.0,
-                               supports=(Support("ymin", (0, 1, *extra)), Support("ymax", (0, *extra))))
+        notches = getattr(specimen.geometry, "notches", ())
+        axis = 0 if notches and notches[0].axis == 1 else 1     # normal to the notch
+        across = 1 - axis
+        low, high = f"{'xy'[axis]}min", f"{'xy'[axis]}max"
+        return SpecimenLoading(load=high, axis=axis, sign=1.0,
+                               supports=(Support(low, (0, 1, *extra)), Support(high, (across, *extra))))
     if kind == "bending":
         return SpecimenLoading(load="load", axis=1, sign=-1.0,
                                supports=(Support("support_left", (0, 1, *extra)), Support("support_right", (1,))))

@@ -26,8 +26,8 @@ TOUGHNESS = [path for path in READY if tomllib.loads(path.read_text()).get("anal
 #: Too long for the test suite on 2 cores (nacre_3d: real proportions, 2.6e5 P2 dofs, about a minute;
 #: nacre_3d_resolved: 494k dofs, gmsh alone ~2 min here; enamel
 #: 60 s and the three-level enamel 69 s of a 15-minute suite): ``benchmarks/thin_layers.py`` runs
-#: them as shipped under ``mpirun -n 2`` and records their time. The notched nacre beam (2e5
-#: dofs to complete fracture) is ``benchmarks/toughness.py``.
+#: them as shipped under ``mpirun -n 2`` and records their time. The notched nacre specimens
+#: (SENT to complete fracture and the beam, 2e5 dofs) are ``benchmarks/toughness.py``.
 LONG = {ROOT / "cases" / name for name in ("nacre_3d.toml", "nacre_3d_resolved.toml", "enamel.toml", "enamel_hierarchical/bulk.toml",
                                            "nacre_notched.toml")}
 STIFFNESS = [path for path in READY if path not in STRENGTH + TOUGHNESS and path not in LONG]

@@ -116,3 +116,18 @@ def test_a_microstructure_of_another_dimension_is_refused():
     cell = laminate_geometry([30.0, 10.0], ["stiff", "soft"], (40.0, 40.0))
     with pytest.raises(ValueError, match="the microstructure is 3D but the outline is 2D"):
         specimen_geometry([100.0, 100.0], cell)
+
+
+def test_a_sent_notch_from_the_ymin_face_runs_along_x2_at_mid_width(nacre_cell):
+    # The nacre orientation: a crack across the tablet rows (stacked along x2), pulled along x1.
+    W, H, a, w = 900.0, 600.0, 120.0, 10.0
+    geometry = single_edge_notched_tension(W, H, a, nacre_cell, notch_width=w, notch_face="ymin")
+    notch = geometry.notches[0]
+    assert (notch.face, notch.axis, notch.position, notch.depth) == ("ymin", 1, W / 2, a)
+    specimen = build_specimen(geometry, MeshSettings(size=20.0, phase_size={"interlayer": 4.0}), comm=MPI.COMM_SELF)
+    notch_area = w * (a - w / 2) + math.pi * (w / 2) ** 2 / 2
+    assert specimen.volume == pytest.approx(W * H - notch_area, rel=1e-12)
+    lips = _facet_midpoints(specimen, "notch")
+    assert np.all(np.abs(lips[:, 0] - W / 2) <= w / 2 + 1e-9) and lips[:, 1].max() == pytest.approx(a, abs=1.0)
+    with pytest.raises(ValueError, match="notch_face='zmin'.*allowed: xmin, ymin"):
+        single_edge_notched_tension(W, H, a, nacre_cell, notch_face="zmin")
