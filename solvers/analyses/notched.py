@@ -17,7 +17,8 @@ of a brittle specimen, where displacement control makes the crack jump (and the 
 minimisation crawl through the jump, about one cell per pass).
 
 Reported per step: the force-displacement curve, the crack-mouth opening, the projected crack extension ``da`` (the
-furthest node past the notch tip, along the notch, with ``d >= 1/2``), the elastic, dissipated
+furthest node past the notch tip, along the notch, of the crack: the cells with ``d >= 1/2`` at every node
+that are joined to the notch through such cells), the elastic, dissipated
 and released energies and the external work. From them the R-curve ``G_R = dW_d / da`` (energy
 released per unit crack extension and thickness: J/m^2, from the dissipated energy), its
 initiation value ``J_IC`` (``G_R`` at the first crack extension of ``l`` or more), ``K_JC =
@@ -43,6 +44,7 @@ from solvers.analyses.fracture_steps import FractureResult, FractureSteps, phase
 from solvers.analyses.path_following import follow_path, path_output
 from solvers.fe.alternate_minimisation import StaggeredReport
 from solvers.fe.body import owned_phase_tags
+from solvers.fe.connectivity import connected_nodes
 from solvers.fe.crack_opening import CrackMouthGauge
 from solvers.fe.dissipation_bound import DissipationBound
 from solvers.fe.linear_solver import SolverOptions
@@ -204,9 +206,17 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
     x = damage.space.tabulate_dof_coordinates()[:, :dim]
     n_owned = damage.space.dofmap.index_map.size_local
 
+    from dolfinx import fem
+
+    notch_nodes = fem.locate_dofs_topological(damage.space, dim - 1, specimen.facets_of("notch"))
+    cell_nodes = damage.space.dofmap.list
+
     def crack_extension() -> float:
-        broken = damage.d.x.array[:n_owned] >= 0.5
-        local = float(np.max(inward * (x[:n_owned][broken, axis] - tip[axis]), initial=0.0))
+        # the crack is the broken cells (d >= 1/2 at every node) joined to the notch; damage that
+        # opens elsewhere (a head joint ahead of the crack) is not crack growth until it joins
+        values = damage.d.x.array
+        crack = connected_nodes(damage.space, np.all(values[cell_nodes] >= 0.5, axis=1), notch_nodes)[:n_owned]
+        local = float(np.max(inward * (x[:n_owned][crack, axis] - tip[axis]), initial=0.0))
         return max(comm.allreduce(local, op=MPI.MAX), 0.0)
 
     initial_dissipation = 0.0
@@ -242,8 +252,6 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
         curve["stress"].append([0.0] * 6)
 
     if settings.notch_damage:
-        from dolfinx import fem
-
         faces = fem.locate_dofs_topological(damage.space, dim - 1, specimen.facets_of("notch"))
         values = damage.d.x.array.copy()
         values[faces] = np.minimum(1.0, damage.upper.x.array[faces])

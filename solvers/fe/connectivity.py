@@ -25,7 +25,7 @@ from dolfinx import fem
 
 from solvers.fe.body import MeshedBody, cell_phase_tags, owned_cell_volumes
 
-__all__ = ["Piece", "pieces", "node_components", "FloatingPhaseError", "check_one_piece"]
+__all__ = ["Piece", "pieces", "node_components", "connected_nodes", "FloatingPhaseError", "check_one_piece"]
 
 
 class FloatingPhaseError(ValueError):
@@ -132,6 +132,30 @@ def node_components(space: fem.FunctionSpace, cells: np.ndarray) -> tuple[int, n
     carrier.array[: imap.size_local] = numbering[offset + node_label[: imap.size_local]]
     carrier.scatter_forward()
     return int(comm.bcast(count_bodies, root=0)), np.rint(carrier.array).astype(np.int64)
+
+
+def connected_nodes(space: fem.FunctionSpace, cells: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """The local nodes joined to any seed node through the marked cells (every rank's seeds count).
+
+    Parameters
+    ----------
+    space : dolfinx.fem.FunctionSpace
+    cells : numpy.ndarray of bool
+        Mask over the local cells (owned and ghost), e.g. the broken cells of a damage field.
+    seeds : numpy.ndarray of int
+        Local node indices (owned or ghost) on this rank, e.g. the nodes of a notch's faces.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Mask over the local nodes (owned, then ghost): in a body of marked cells that holds a seed.
+    """
+    comm = space.mesh.comm
+    count, labels = node_components(space, cells)
+    mine = np.unique(labels[np.asarray(seeds, dtype=np.int64)])
+    hit = np.zeros(count + 1, dtype=bool)              # the last entry stands for "in no body" (-1)
+    hit[np.concatenate(comm.allgather(mine[mine >= 0])).astype(np.int64)] = True
+    return hit[labels]
 
 
 def pieces(body: MeshedBody, space: fem.FunctionSpace) -> list[Piece]:

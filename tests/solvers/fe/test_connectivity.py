@@ -74,3 +74,40 @@ def test_a_conforming_rve_is_one_piece_and_the_floating_one_two():
     assert set(found[1].phase_volumes) == {"inclusion"}
     assert found[1].volume == pytest.approx(0.3**3, rel=1e-9)
     assert np.allclose(found[1].centroid, 0.5, atol=1e-9)
+
+
+def _cross_and_island(comm):
+    """A unit square (40 x 40 cells) with marked cells in a cross (the strips 0.2 < y < 0.3 and
+    0.2 < x < 0.3, each across the whole square) and an island (0.6 < y < 0.7, x > 0.5), and one
+    seed node at (0, 0.25) on the cross: the nodes joined to it, and the cross's nodes."""
+    from dolfinx import mesh as dmesh
+
+    from solvers.fe.connectivity import connected_nodes
+
+    square = dmesh.create_unit_square(comm, 40, 40)
+    V = fem.functionspace(square, ("Lagrange", 1))
+    x = V.tabulate_dof_coordinates()
+    c = x[V.dofmap.list].mean(axis=1)
+    marked = ((c[:, 1] > 0.2) & (c[:, 1] < 0.3)) | ((c[:, 0] > 0.2) & (c[:, 0] < 0.3)) | (
+        (c[:, 1] > 0.6) & (c[:, 1] < 0.7) & (c[:, 0] > 0.5))
+    seeds = np.flatnonzero(np.isclose(x[:, 0], 0.0) & np.isclose(x[:, 1], 0.25))
+    joined = connected_nodes(V, marked, seeds)
+    band = (0.2 - 1e-9 <= x[:, :2]) & (x[:, :2] <= 0.3 + 1e-9)
+    return joined, band.any(axis=1)
+
+
+def test_connected_nodes_are_those_of_the_marked_cells_joined_to_a_seed():
+    # The island is marked too, but nothing joins it to the seed: only the cross counts.
+    joined, cross = _cross_and_island(MPI.COMM_SELF)
+    assert joined.any() and np.array_equal(joined, cross)
+
+
+@pytest.mark.mpi
+@pytest.mark.skipif(MPI.COMM_WORLD.size < 2, reason="needs mpirun -n 2 (or more)")
+def test_connected_nodes_on_two_ranks_reach_across_the_partition():
+    # The seed lives on one rank; the cross spans the square both ways, so every rank holds part
+    # of it, and each finds its part joined to the other rank's seed.
+    joined, cross = _cross_and_island(MPI.COMM_WORLD)
+    ok = MPI.COMM_WORLD.allreduce(int(np.array_equal(joined, cross)), op=MPI.MIN)
+    holding = MPI.COMM_WORLD.allreduce(int(joined.any()), op=MPI.SUM)
+    assert ok == 1 and holding == MPI.COMM_WORLD.size

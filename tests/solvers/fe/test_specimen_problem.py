@@ -80,3 +80,32 @@ def test_a_sent_notched_from_the_ymin_face_is_the_same_specimen_turned_a_quarter
         forces[face] = problem.reaction()
         problem.destroy()
     assert forces["xmin"] > 0 and forces["ymin"] == pytest.approx(forces["xmin"], rel=1e-4)
+
+
+def test_the_damage_newton_tolerance_follows_the_size_of_the_residual_terms():
+    # term_size is ||integral (2 (1 - k) psi+ + Gc / (c_w l)) beta dx||: with a uniform driving
+    # energy it is (1 + 2 (1 - k) psi+ c_w l / Gc) times its value at psi+ = 0 (one lumped vector
+    # scaled), and the Newton's absolute tolerance is raised to FLOOR_FACTOR eps times it when that
+    # exceeds the configured 1e-11 (the residual's roundoff floor grows with the driving energy).
+    from meshing import laminate_geometry, single_edge_notched_tension
+    from meshing.specimen_mesh import build_specimen
+    from solvers.analyses.notched import loading_of
+    from solvers.fe.phase_field import DamageField, damaged_laws
+    from solvers.fe.specimen_problem import SpecimenProblem
+
+    geometry = single_edge_notched_tension(10.0, 20.0, 2.0, laminate_geometry([20.0], ["solid"], [10.0]), notch_width=0.5)
+    specimen = build_specimen(geometry, MeshSettings(size=1.0), comm=MPI.COMM_SELF)
+    model = PhaseFieldModel("AT1", 1.0, split="spectral", hybrid=True)
+    problem = SpecimenProblem(specimen, damaged_laws({"solid": SOLID}, model), loading_of(specimen, "tension"))
+    damage = DamageField(specimen, problem.laws, {"solid": 1.0}, model, periodic=False)
+    damage.driving.x.array[:] = 0.0
+    at_rest = damage.term_size()
+    psi = 1e6
+    damage.driving.x.array[:] = psi
+    assert damage.term_size() == pytest.approx(at_rest * (1 + 2 * (1 - model.residual) * psi * model.c_w * model.length / 1.0),
+                                               rel=1e-10)
+    damage.solve()
+    atol = damage._solver.snes.getTolerances()[1]
+    assert atol == pytest.approx(damage.FLOOR_FACTOR * np.finfo(float).eps * damage.term_size(), rel=1e-12) and atol > 1e-11
+    damage.destroy()
+    problem.destroy()
