@@ -13,7 +13,7 @@ minimisation) and appends to ``benchmarks/results/toughness.json`` (atomically) 
 load steps; alternate-minimisation passes per step (mean, max); Newton and Krylov iterations of
 the displacement solves; damage (SNES VI) iterations; the time split between meshing, the
 displacement solves and the damage solves (s); the wall time; and the headline results (peak
-force GPa nm, J_IC J/m^2, crack extension nm).
+force GPa nm, J_IC J/m^2, crack extension nm, the R-curve).
 Usage: ``.venv/bin/python benchmarks/toughness.py [--case NAME] [--set KEY=VALUE ...] [--label TEXT]``, or
 ``--from DIR`` to record a finished run of the same case (e.g. the nacre run of
 ``cases/toughness_comparison.py nacre``) without running it again (its wall time is then the
@@ -58,7 +58,8 @@ def record_of(summary: dict, wall: float, label: str, overrides: list[str]) -> d
         "damage_iterations": sum(curve["damage_iterations"][1:]),
         "seconds": {k: seconds[k] for k in ("mesh", "displacement", "damage", "total") if k in seconds},
         "wall_seconds": wall, "peak_force_GPa_nm": toughness["peak_force"], "J_IC_J_m2": toughness["J_IC_J_m2"],
-        "crack_extension_nm": toughness["crack_extension_nm"], "resumed_from_step": toughness.get("resumed_from_step"),
+        "crack_extension_nm": toughness["crack_extension_nm"], "R_curve": toughness.get("R_curve"),
+        "resumed_from_step": toughness.get("resumed_from_step"),
     }
 
 
