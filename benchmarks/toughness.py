@@ -3,7 +3,7 @@
 (``complete_fracture`` in the record says which).
 
 ``--case nacre_sent`` (default): single-edge-notched tension across 11 tablet rows
-(``cases/nacre_sent.toml``, 1.0e5 displacement + 5.0e4 damage dofs), which breaks through.
+(``cases/nacre_sent.toml``, 126,888 displacement + 63,444 damage dofs), which breaks through.
 ``--case nacre_notched``: the three-point-bending beam (1.5e5 + 7.7e4 dofs), whose last rows stay
 compressed under the loading pin (it ends as a hinge, not in complete fracture).
 
@@ -15,8 +15,8 @@ the displacement solves; damage (SNES VI) iterations; the time split between mes
 displacement solves and the damage solves (s); the wall time; and the headline results (peak
 force GPa nm, J_IC J/m^2, crack extension nm, the R-curve).
 Usage: ``.venv/bin/python benchmarks/toughness.py [--case NAME] [--set KEY=VALUE ...] [--label TEXT]``, or
-``--from DIR`` to record a finished run of the same case (e.g. the nacre run of
-``cases/toughness_comparison.py nacre``) without running it again (its wall time is then the
+``--from DIR`` to record a finished run of the case (e.g. ``--case nacre_notched --from
+results/nacre_toughness/nacre``, the beam of ``cases/toughness_comparison.py nacre``) without running it again (its wall time is then the
 run's own total, from its summary).
 """
 

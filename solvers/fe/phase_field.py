@@ -205,9 +205,10 @@ class DamageField:
         energy = ((1 - k) * (1 - d) ** 2 + k) * self.driving * laws.dx + self.Gc / c_w * (
             w / l + l * ufl.dot(ufl.grad(d), ufl.grad(d))) * ufl.dx
         residual = ufl.derivative(energy, d, beta)
-        # The residual's roundoff floor on the 1.2e5-node damage field of the nacre beam is 1.05e-12
-        # to 1.4e-12 (measured): atol = 1e-12 was never reached there, and the relative step test
-        # (stol) did not end those solves either.
+        # atol = 1e-11 is the base: an earlier 1.2e5-node nacre beam had a residual floor of
+        # 1.05e-12 to 1.4e-12 before cracking (atol = 1e-12 was never reached, and the relative step
+        # test, stol, did not end those solves either). The floor grows with the driving energy as
+        # the crack opens; solve() raises atol with it (FLOOR_FACTOR).
         options = NewtonOptions(method="vinewtonrsls", atol=1e-11, rtol=1e-10, stol=1e-10, max_iterations=50,
                                 linear=solver or SolverOptions(method="mumps"))
         self._solver = NonlinearSolver(residual, d, options, bounds=(self.lower, self.upper), label="of the damage")
@@ -246,9 +247,11 @@ class DamageField:
         return self._solver.solve()
 
     def term_size(self) -> float:
-        """2-norm of the residual's largest terms at the current driving energy, ``integral (2 psi+ +
-        Gc / (c_w l)) beta dx`` per node (GPa nm^dim): the roundoff floor of the residual is about
-        machine epsilon times this (see :attr:`FLOOR_FACTOR`)."""
+        """2-norm over all nodes of ``integral (2 (1 - k) psi+ + Gc / (c_w l)) beta dx`` (GPa nm^dim) at the
+        current driving energy: the size of the residual's driving and local terms, of which its
+        roundoff floor is a multiple (see :attr:`FLOOR_FACTOR`, measured against this measure). The
+        gradient term is left out, and nodes held at 0 outside the crack region count too: a scale,
+        not the floor itself."""
         vector = dolfinx.fem.petsc.assemble_vector(self._term_sizes)
         vector.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         size = vector.norm()
