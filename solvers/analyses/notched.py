@@ -252,9 +252,8 @@ def toughness_notched(specimen, materials, settings, degree: int = 1, solver: So
         curve["stress"].append([0.0] * 6)
 
     if settings.notch_damage:
-        faces = fem.locate_dofs_topological(damage.space, dim - 1, specimen.facets_of("notch"))
         values = damage.d.x.array.copy()
-        values[faces] = np.minimum(1.0, damage.upper.x.array[faces])
+        values[notch_nodes] = np.minimum(1.0, damage.upper.x.array[notch_nodes])
         damage.load(values)
         # relax it into the optimal profile at zero load (d = 1 on the faces): the crack's lips
         damage.push_to_laws()

@@ -214,6 +214,7 @@ class DamageField:
         self._solver = NonlinearSolver(residual, d, options, bounds=(self.lower, self.upper), label="of the damage")
         self._atol = options.atol
         self._term_sizes = fem.form((2 * (1 - k) * self.driving * beta * laws.dx + self.Gc / (c_w * l) * beta * ufl.dx))
+        self._term_vector = dolfinx.fem.petsc.create_vector(self.space)   # reused by every term_size()
         self._points = fem.Expression(d, laws.points)
         self._committed = self.d.x.array.copy()
         self.volume = body.volume
@@ -252,11 +253,12 @@ class DamageField:
         roundoff floor is a multiple (see :attr:`FLOOR_FACTOR`, measured against this measure). The
         gradient term is left out, and nodes held at 0 outside the crack region count too: a scale,
         not the floor itself."""
-        vector = dolfinx.fem.petsc.assemble_vector(self._term_sizes)
+        vector = self._term_vector
+        with vector.localForm() as local:
+            local.set(0.0)
+        dolfinx.fem.petsc.assemble_vector(vector, self._term_sizes)
         vector.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        size = vector.norm()
-        vector.destroy()
-        return size
+        return vector.norm()
 
     def set_within_bounds(self, values: np.ndarray) -> None:
         """Set the damage to ``values`` (local array) clipped to its bounds ``[d_committed, 1]`` (0
@@ -291,5 +293,6 @@ class DamageField:
         return self.body.comm.allreduce(local, op=MPI.MAX)
 
     def destroy(self) -> None:
-        """Free the SNES options."""
+        """Free the SNES options and the work vector."""
         self._solver.destroy()
+        self._term_vector.destroy()
